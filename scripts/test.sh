@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The whole test suite: Rust unit and integration tests (identity on SQLite,
-# PostgreSQL and MariaDB), the stock `openstack` CLI flows, and the Tempest
-# subset against a running ferrostack on each database backend.
+# PostgreSQL and MariaDB), the stock `openstack` and `glance` CLI flows, and
+# the Tempest subset (identity, image) against a running ferrostack on each
+# database backend.
 # Installs what it needs (apt packages, a Python venv with the clients and
 # Tempest) and starts the local database servers if they are down.
 # Ends with one line: 'total: N passed, N failed'.
@@ -70,6 +71,7 @@ start_server() { # start_server DIR CONNECTION
     mkdir -p "$dir/data"
     {
         printf '[DEFAULT]\nbind_host = 127.0.0.1\npublic_port = %s\n' "$port"
+        printf '[image]\nbind_port = %s\n' "$(free_port)"
         printf '[database]\nconnection = %s\n' "$connection"
         printf '[identity]\npassword_hash_rounds = 4\n'
         cat tempest-subset/identity-security.ini
@@ -93,7 +95,8 @@ tempest_on() { # tempest_on NAME CONNECTION
         STATUS=1 FAILED=$((FAILED + 1))
         return
     fi
-    stage "tempest identity on $name" "$dir/tempest.log" tempest-subset/run.sh --clouds "$dir/data/clouds.yaml" identity
+    stage "tempest identity and image on $name" "$dir/tempest.log" \
+        tempest-subset/run.sh --clouds "$dir/data/clouds.yaml" identity image
     count "$dir/tempest.log" "^[0-9]+ passed, [0-9]+ failed" ""
     stop_server
 }

@@ -5,6 +5,7 @@ use clap::{Parser, Subcommand};
 use compat_api::config::Config;
 use identity::bootstrap::{BootstrapOptions, CatalogEntry};
 use identity::{Identity, IdentityConfig};
+use image::{ImageConfig, ImageService};
 use std::path::PathBuf;
 use std::sync::Arc;
 
@@ -77,11 +78,20 @@ pub fn open_identity(ctx: &Runtime) -> Result<Arc<Identity>> {
     Ok(Identity::open(conf)?)
 }
 
-/// Where the identity API listens and what URL the catalog advertises.
+pub fn open_image(ctx: &Runtime) -> Result<Arc<ImageService>> {
+    let conf = ImageConfig::from_config(&ctx.conf, &ctx.data_dir)?;
+    Ok(ImageService::open(conf)?)
+}
+
+/// Where each API listens and what URLs the catalog advertises.
 pub struct Endpoints {
     pub bind_host: String,
     pub identity_port: u16,
     pub identity_url: String,
+    /// `[image] bind_port` (glance's `bind_port`), 9292 by default.
+    pub image_port: u16,
+    /// `[image] public_endpoint`, else derived from the bind address.
+    pub image_url: String,
 }
 
 impl Endpoints {
@@ -100,20 +110,34 @@ impl Endpoints {
             .get("DEFAULT", "public_endpoint")
             .map(|e| e.trim_end_matches('/').to_owned())
             .unwrap_or_else(|| format!("http://{advertised_host}:{identity_port}"));
+        let image_port = conf.get_or("image", "bind_port", 9292u16)?;
+        let image_url = conf
+            .get("image", "public_endpoint")
+            .map(|e| e.trim_end_matches('/').to_owned())
+            .unwrap_or_else(|| format!("http://{advertised_host}:{image_port}"));
         Ok(Endpoints {
             bind_host,
             identity_port,
             identity_url,
+            image_port,
+            image_url,
         })
     }
 
     /// The catalog of the services this binary serves.
     pub fn catalog(&self) -> Vec<CatalogEntry> {
-        vec![CatalogEntry {
-            service_type: "identity".into(),
-            name: "keystone".into(),
-            url: format!("{}/v3", self.identity_url),
-        }]
+        vec![
+            CatalogEntry {
+                service_type: "identity".into(),
+                name: "keystone".into(),
+                url: format!("{}/v3", self.identity_url),
+            },
+            CatalogEntry {
+                service_type: "image".into(),
+                name: "glance".into(),
+                url: self.image_url.clone(),
+            },
+        ]
     }
 }
 
@@ -144,7 +168,10 @@ pub fn run(cli: Cli) -> Result<()> {
 fn manage(ctx: Runtime, action: Manage) -> Result<()> {
     let identity = open_identity(&ctx)?;
     match action {
-        Manage::DbSync => println!("identity database is up to date"),
+        Manage::DbSync => {
+            open_image(&ctx)?;
+            println!("identity and image databases are up to date");
+        }
         Manage::Bootstrap { bootstrap_password } => {
             let endpoints = Endpoints::from_config(&ctx.conf)?;
             let opts = bootstrap_options(&ctx.conf, &endpoints, bootstrap_password, true);

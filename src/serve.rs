@@ -1,18 +1,20 @@
 //! `ferrostack all-in-one`: every API this build has, in one process.
 
-use crate::cli::{bootstrap_options, open_identity, Endpoints, Runtime};
+use crate::cli::{bootstrap_options, open_identity, open_image, Endpoints, Runtime};
 use actix_web::{web, HttpServer};
 use anyhow::{Context, Result};
 use compat_api::app::service_app;
 use compat_api::body::DEFAULT_BODY_LIMIT;
 use compat_api::ErrorFormat;
 use identity::Identity;
+use image::ImageService;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 pub fn all_in_one(rt: Runtime) -> Result<()> {
     let started = Instant::now();
     let identity = open_identity(&rt)?;
+    let image = open_image(&rt)?;
     let endpoints = Endpoints::from_config(&rt.conf)?;
     let password = std::env::var("OS_BOOTSTRAP_PASSWORD")
         .ok()
@@ -36,46 +38,88 @@ pub fn all_in_one(rt: Runtime) -> Result<()> {
         .enable_all()
         .build()
         .context("cannot start the async runtime")?;
+    let services = Services { identity, image };
     runtime.block_on(serve(
-        identity, endpoints, workers, body_limit, &rt, started,
+        services, endpoints, workers, body_limit, &rt, started,
     ))
 }
 
-async fn serve(
+/// The services this process runs.
+struct Services {
     identity: Arc<Identity>,
+    image: Arc<ImageService>,
+}
+
+async fn serve(
+    services: Services,
     endpoints: Endpoints,
     workers: usize,
     body_limit: usize,
     rt: &Runtime,
     started: Instant,
 ) -> Result<()> {
+    let Services { identity, image } = services;
     spawn_housekeeping(identity.clone());
-    let data = web::Data::from(identity.clone());
+    spawn_scrubber(image.clone());
     let verifier = identity.verifier.clone();
-    let mut server = HttpServer::new(move || {
+    let identity_data = web::Data::from(identity.clone());
+    let identity_verifier = verifier.clone();
+    let mut identity_server = HttpServer::new(move || {
         service_app(ErrorFormat::Keystone, body_limit)
-            .app_data(data.clone())
-            .app_data(verifier.clone())
+            .app_data(identity_data.clone())
+            .app_data(identity_verifier.clone())
             .configure(identity::api::configure)
     })
     .bind((endpoints.bind_host.as_str(), endpoints.identity_port))
-    .with_context(|| {
-        format!(
-            "cannot listen on {}:{}",
-            endpoints.bind_host, endpoints.identity_port
-        )
-    })?;
+    .with_context(|| listen_error(&endpoints, endpoints.identity_port))?;
+    let image_data = web::Data::from(image);
+    let mut image_server = HttpServer::new(move || {
+        service_app(ErrorFormat::Glance, body_limit)
+            .app_data(image_data.clone())
+            .app_data(verifier.clone())
+            .configure(image::api::configure)
+    })
+    .bind((endpoints.bind_host.as_str(), endpoints.image_port))
+    .with_context(|| listen_error(&endpoints, endpoints.image_port))?;
     if workers > 0 {
-        server = server.workers(workers);
+        identity_server = identity_server.workers(workers);
+        image_server = image_server.workers(workers);
     }
     tracing::info!(
-        "ferrostack ready in {} ms: identity {}/v3, data in {}",
+        "ferrostack ready in {} ms: identity {}/v3, image {}, data in {}",
         started.elapsed().as_millis(),
         endpoints.identity_url,
+        endpoints.image_url,
         rt.data_dir.display()
     );
-    eprintln!("ferrostack ready: identity {}/v3", endpoints.identity_url);
-    server.run().await.context("server failed")
+    eprintln!(
+        "ferrostack ready: identity {}/v3, image {}",
+        endpoints.identity_url, endpoints.image_url
+    );
+    tokio::try_join!(identity_server.run(), image_server.run()).context("server failed")?;
+    Ok(())
+}
+
+fn listen_error(endpoints: &Endpoints, port: u16) -> String {
+    format!("cannot listen on {}:{port}", endpoints.bind_host)
+}
+
+/// With `delayed_delete`, removes images whose `scrub_time` has passed.
+fn spawn_scrubber(image: Arc<ImageService>) {
+    if !image.conf.delayed_delete {
+        return;
+    }
+    tokio::spawn(async move {
+        let mut tick = tokio::time::interval(Duration::from_secs(60));
+        loop {
+            tick.tick().await;
+            match image.scrub().await {
+                Ok(0) => {}
+                Ok(n) => tracing::info!("scrubbed {n} deleted images"),
+                Err(e) => tracing::warn!("image scrubber: {e}"),
+            }
+        }
+    });
 }
 
 /// Picks up rotated keys and forgets revocation events no live token can match.

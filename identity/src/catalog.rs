@@ -90,13 +90,19 @@ impl CatalogCache {
         Ok(fresh)
     }
 
-    /// Loads the catalog now if it is not cached (at start, and after changes).
-    pub fn warm(&self, c: &mut AnyConnection) -> Result<(), Error> {
-        self.get(c).map(|_| ())
+    /// The catalog as tokens carry it, loaded first if it is not cached.
+    /// Renders from what was loaded, so a change racing with the load (which
+    /// empties the cache again) cannot leave the caller without a catalog.
+    pub fn render_loaded(
+        &self,
+        c: &mut AnyConnection,
+        project_id: Option<&str>,
+    ) -> Result<Value, Error> {
+        Ok(render(&self.get(c)?, project_id))
     }
 
     /// The catalog as tokens carry it, or None when it is not cached (the
-    /// caller then warms it on a blocking thread).
+    /// caller then loads it on a blocking thread with `render_loaded`).
     pub fn render_cached(&self, project_id: Option<&str>) -> Option<Value> {
         let cached = self
             .services

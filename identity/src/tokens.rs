@@ -560,10 +560,10 @@ impl Identity {
             return Ok(v);
         }
         let cache = self.catalog.clone();
-        self.db.read(move |c| cache.warm(c)).await?;
-        self.catalog
-            .render_cached(project_id)
-            .ok_or_else(|| Error::Internal("catalog unavailable".into()))
+        let project_id = project_id.map(str::to_owned);
+        self.db
+            .read(move |c| cache.render_loaded(c, project_id.as_deref()))
+            .await
     }
 }
 

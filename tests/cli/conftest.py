@@ -137,11 +137,14 @@ def http(method: str, url: str, headers: dict | None = None, body: object = None
 # server process
 # --------------------------------------------------------------------------
 class Server:
-    def __init__(self, workdir: Path, port: int | None = None, password: str | None = None):
+    def __init__(self, workdir: Path, port: int | None = None, password: str | None = None,
+                 extra_config: str = ""):
         self.workdir = workdir
         self.data_dir = workdir / "data"
         self.data_dir.mkdir(parents=True, exist_ok=True)
         self.port = port or free_port()
+        self.image_port = free_port()
+        self.extra_config = extra_config
         self.password = password or ("Pw-" + secrets.token_hex(12))
         self.config = workdir / "ferrostack.conf"
         self.log_path = workdir / "server.log"
@@ -157,11 +160,18 @@ class Server:
     def auth_url(self) -> str:
         return self.base_url + "/v3"
 
+    @property
+    def image_url(self) -> str:
+        return f"http://127.0.0.1:{self.image_port}"
+
     def write_config(self) -> None:
         lines = [
             "[DEFAULT]",
             "bind_host = 127.0.0.1",
             f"public_port = {self.port}",
+            "",
+            "[image]",
+            f"bind_port = {self.image_port}",
             "",
             "[identity]",
             "password_hash_rounds = 4",
@@ -170,7 +180,7 @@ class Server:
         ]
         for k, v in security_compliance_options().items():
             lines.append(f"{k} = {v}")
-        self.config.write_text("\n".join(lines) + "\n")
+        self.config.write_text("\n".join(lines) + "\n" + self.extra_config)
 
     def log_tail(self, n: int = 60) -> str:
         try:

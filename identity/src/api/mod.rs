@@ -21,7 +21,6 @@ use actix_web::http::StatusCode;
 use actix_web::{web, HttpRequest, HttpResponse};
 use compat_api::app::resource;
 use compat_api::discovery::base_url;
-use compat_api::ApiError;
 use serde::Serialize;
 use serde_json::{json, Value};
 use std::sync::Arc;
@@ -70,55 +69,7 @@ pub(crate) fn no_content() -> HttpResponse {
     HttpResponse::new(StatusCode::NO_CONTENT)
 }
 
-/// Query parameters, in order, repeated keys allowed.
-pub(crate) struct Query(pub Vec<(String, String)>);
-
-impl Query {
-    pub fn parse(req: &HttpRequest) -> Result<Query, ApiError> {
-        web::Query::<Vec<(String, String)>>::from_query(req.query_string())
-            .map(|q| Query(q.into_inner()))
-            .map_err(|e| ApiError::bad_request(format!("Invalid query string: {e}")))
-    }
-
-    pub fn get(&self, key: &str) -> Option<String> {
-        self.0
-            .iter()
-            .find(|(k, _)| k == key)
-            .map(|(_, v)| v.clone())
-    }
-
-    /// Booleans as keystone reads them: absent is None; `0`, `false`, `no` are false.
-    pub fn flag(&self, key: &str) -> Option<bool> {
-        self.get(key).map(|v| {
-            !matches!(
-                v.to_ascii_lowercase().as_str(),
-                "0" | "false" | "no" | "off"
-            )
-        })
-    }
-
-    /// A key given without a value (`?effective`) also counts as true.
-    pub fn present(&self, key: &str) -> bool {
-        self.0.iter().any(|(k, v)| {
-            k == key
-                && !matches!(
-                    v.to_ascii_lowercase().as_str(),
-                    "0" | "false" | "no" | "off"
-                )
-        })
-    }
-
-    pub fn list(&self, key: &str) -> Vec<String> {
-        self.get(key)
-            .map(|v| {
-                v.split(',')
-                    .filter(|s| !s.is_empty())
-                    .map(str::to_owned)
-                    .collect()
-            })
-            .unwrap_or_default()
-    }
-}
+pub(crate) use compat_api::query::Query;
 
 /// Options stored as a JSON object text.
 pub(crate) fn options(text: &str) -> Value {

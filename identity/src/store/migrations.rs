@@ -2,13 +2,9 @@
 //!
 //! Types are chosen so the same statement works on SQLite, PostgreSQL and
 //! MariaDB/MySQL: VARCHAR for anything that is a key or indexed, TEXT for
-//! free text, BIGINT microseconds for instants. MySQL tables get a binary
-//! collation so names compare as on the other two (case-sensitively).
+//! free text, BIGINT microseconds for instants.
 
-use super::{AnyConnection, Backend, StoreError};
-use diesel::connection::SimpleConnection;
-use diesel::prelude::*;
-use diesel::sql_types::Integer;
+use super::{AnyConnection, StoreError};
 
 const V1: &str = r#"
 CREATE TABLE domains (
@@ -158,40 +154,7 @@ CREATE INDEX revocation_revoked_at ON revocation_events (revoked_at);
 /// `(version, ddl)`, applied in order.
 const MIGRATIONS: &[(i32, &str)] = &[(1, V1)];
 
-#[derive(QueryableByName)]
-struct VersionRow {
-    #[diesel(sql_type = Integer)]
-    version: i32,
-}
-
-/// Creates or upgrades the schema; returns the version reached.
+/// Creates or upgrades the identity schema; returns the version reached.
 pub fn run(conn: &mut AnyConnection) -> Result<i32, StoreError> {
-    let opts = match Backend::of(conn) {
-        Backend::Mysql => "ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin",
-        _ => "",
-    };
-    conn.batch_execute(&format!(
-        "CREATE TABLE IF NOT EXISTS identity_schema_version (version INTEGER NOT NULL PRIMARY KEY) {opts}"
-    ))?;
-    let current = diesel::sql_query(
-        "SELECT COALESCE(MAX(version), 0) AS version FROM identity_schema_version",
-    )
-    .get_result::<VersionRow>(conn)?
-    .version;
-    let mut reached = current;
-    for (version, ddl) in MIGRATIONS.iter().filter(|(v, _)| *v > current) {
-        let ddl = ddl.replace("{OPTS}", opts);
-        // MySQL commits DDL implicitly, so run statement by statement and
-        // record the version last: a failed migration is retried whole.
-        for statement in ddl.split(';').map(str::trim).filter(|s| !s.is_empty()) {
-            conn.batch_execute(statement)?;
-        }
-        diesel::sql_query(format!(
-            "INSERT INTO identity_schema_version (version) VALUES ({version})"
-        ))
-        .execute(conn)?;
-        reached = *version;
-        tracing::info!("identity schema migrated to version {version}");
-    }
-    Ok(reached)
+    compat_api::db::migrate(conn, "identity", MIGRATIONS)
 }

@@ -1,0 +1,95 @@
+//! Image (Glance v2).
+//!
+//! `api/` is the HTTP surface, one file per resource; beside it the rules:
+//! `images.rs` (records, visibility, deletion), `patch.rs` (glance's JSON
+//! patch), `data.rs` (streaming upload and download), `members.rs`
+//! (sharing), `policy.rs` (who may do what), `schemas.rs` (the published
+//! JSON schemas). `store/` holds the tables, `stores/` the image data.
+//! [`client::ImageClient`] is how other services of this process (compute)
+//! use images without going through HTTP.
+
+pub mod api;
+pub mod client;
+pub mod config;
+pub mod data;
+pub mod error;
+pub mod images;
+pub mod members;
+pub mod patch;
+pub mod policy;
+pub mod schemas;
+pub mod store;
+pub mod stores;
+
+use std::sync::Arc;
+
+pub use config::ImageConfig;
+pub use error::Error;
+
+/// The image service: configuration, database, data store and schemas.
+pub struct ImageService {
+    pub conf: ImageConfig,
+    pub db: store::Db,
+    pub store: Arc<dyn stores::Store>,
+    pub schemas: Arc<schemas::Schemas>,
+}
+
+impl ImageService {
+    /// Opens the database (migrating it) and the file store, and cleans up
+    /// after uploads a crash interrupted.
+    pub fn open(conf: ImageConfig) -> Result<Arc<ImageService>, Error> {
+        let db = store::Db::open(&conf.database_url, conf.max_db_connections)?;
+        db.run_sync(store::migrations::run)?;
+        let store = stores::file::FileStore::open("file", &conf.filesystem_store_datadir)?;
+        let service = ImageService {
+            schemas: Arc::new(schemas::Schemas::new(&conf)),
+            conf,
+            db,
+            store: Arc::new(store),
+        };
+        service.recover()?;
+        Ok(Arc::new(service))
+    }
+
+    /// An upload cut short by a crash left its image `saving` and a partial
+    /// file: the image goes back to `queued`, the file away.
+    fn recover(&self) -> Result<(), Error> {
+        let stuck = self
+            .db
+            .run_sync(|c| store::images::in_status(c, "saving"))?;
+        for row in stuck {
+            let now = compat_api::time::now_us();
+            self.db
+                .run_sync(|c| store::images::transition(c, &row.id, "saving", "queued", now))?;
+            tracing::warn!("image {}: interrupted upload, back to queued", row.id);
+        }
+        let removed = self.store.clean_partial()?;
+        if removed > 0 {
+            tracing::warn!("removed {removed} partial image uploads");
+        }
+        Ok(())
+    }
+
+    /// The scrubber of `delayed_delete`: removes the data and records of
+    /// images `pending_delete` for longer than `scrub_time`. Returns how many.
+    pub async fn scrub(&self) -> Result<usize, Error> {
+        let horizon = compat_api::time::now_us() - (self.conf.scrub_time_s as i64) * 1_000_000;
+        let due: Vec<_> = self
+            .db
+            .read(|c| store::images::in_status(c, "pending_delete"))
+            .await?
+            .into_iter()
+            .filter(|r| r.deleted_at.unwrap_or(0) <= horizon)
+            .collect();
+        for row in &due {
+            if let Some(location) = &row.location {
+                self.remove_data(location);
+            }
+            let id = row.id.clone();
+            self.db
+                .write(move |c| store::images::delete(c, &id).map_err(Error::from))
+                .await?;
+        }
+        Ok(due.len())
+    }
+}
