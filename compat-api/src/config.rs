@@ -74,6 +74,31 @@ impl Config {
             .map(str::to_owned)
     }
 
+    /// An oslo `ListOpt`: comma-separated (brackets and quotes tolerated);
+    /// an option set to nothing is the empty list, an absent one `default`.
+    pub fn get_list(&self, section: &str, option: &str, default: &[&str]) -> Vec<String> {
+        let env_name = format!(
+            "FERROSTACK__{}__{}",
+            section.to_uppercase(),
+            option.to_uppercase()
+        );
+        let raw = std::env::var(env_name).ok().or_else(|| {
+            self.ini
+                .section(Some(section))
+                .and_then(|s| s.get(option))
+                .map(str::to_owned)
+        });
+        let Some(text) = raw else {
+            return default.iter().map(|s| s.to_string()).collect();
+        };
+        text.trim()
+            .trim_matches(|c| c == '[' || c == ']')
+            .split(',')
+            .map(|s| s.trim().trim_matches(|c| c == '\'' || c == '"').to_owned())
+            .filter(|s| !s.is_empty())
+            .collect()
+    }
+
     pub fn get_or<T: FromStr>(
         &self,
         section: &str,
@@ -132,6 +157,14 @@ impl Config {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn lists_follow_oslo() {
+        let conf: Config = "[a]\nx = [one, 'two']\ny =\n".parse().unwrap();
+        assert_eq!(conf.get_list("a", "x", &[]), vec!["one", "two"]);
+        assert!(conf.get_list("a", "y", &["d"]).is_empty());
+        assert_eq!(conf.get_list("a", "z", &["d"]), vec!["d"]);
+    }
 
     #[test]
     fn reads_sections_and_types() {

@@ -69,6 +69,6 @@ impl ImageClient for ImageService {
         size: Option<u64>,
         data: DataStream,
     ) -> BoxFuture<'a, Result<(), Error>> {
-        Box::pin(self.upload_image(viewer, id, size, data))
+        Box::pin(self.upload_image(viewer, id, size, None, data))
     }
 }

@@ -6,6 +6,28 @@ use std::path::{Path, PathBuf};
 /// glance's `image_size_cap` default: 1 TiB.
 const DEFAULT_SIZE_CAP: u64 = 1_099_511_627_776;
 
+/// One entry of `[DEFAULT] enabled_backends` (multi-store).
+#[derive(Debug, Clone, PartialEq)]
+pub struct BackendConfig {
+    pub id: String,
+    /// `[<id>] filesystem_store_datadir`
+    pub datadir: PathBuf,
+    /// `[<id>] store_description`
+    pub description: Option<String>,
+}
+
+/// `[import_filtering_opts]`: which URIs web-download may fetch.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ImportFilter {
+    pub allowed_schemes: Vec<String>,
+    pub disallowed_schemes: Vec<String>,
+    pub allowed_hosts: Vec<String>,
+    pub disallowed_hosts: Vec<String>,
+    /// Empty: every port not disallowed.
+    pub allowed_ports: Vec<u16>,
+    pub disallowed_ports: Vec<u16>,
+}
+
 #[derive(Debug, Clone)]
 pub struct ImageConfig {
     /// `[image_database] connection`, else `[database] connection`, else
@@ -44,18 +66,18 @@ pub struct ImageConfig {
     pub container_formats: Vec<String>,
     /// `[DEFAULT] public_endpoint`
     pub public_endpoint: Option<String>,
+    /// `[DEFAULT] enabled_backends` (`id:file`, ...); empty for a single store.
+    pub backends: Vec<BackendConfig>,
+    /// `[glance_store] default_backend`
+    pub default_backend: Option<String>,
+    /// `[os_glance_staging_store] filesystem_store_datadir`: where
+    /// `glance-direct` keeps staged data until it is imported.
+    pub staging_datadir: PathBuf,
+    pub import_filter: ImportFilter,
 }
 
 fn list(conf: &Config, section: &str, option: &str, default: &[&str]) -> Vec<String> {
-    match conf.get(section, option) {
-        Some(text) => text
-            .trim_matches(|c| c == '[' || c == ']')
-            .split(',')
-            .map(|s| s.trim().trim_matches(|c| c == '\'' || c == '"').to_owned())
-            .filter(|s| !s.is_empty())
-            .collect(),
-        None => default.iter().map(|s| s.to_string()).collect(),
-    }
+    conf.get_list(section, option, default)
 }
 
 impl ImageConfig {
@@ -114,6 +136,63 @@ impl ImageConfig {
                 ],
             ),
             public_endpoint: conf.get("DEFAULT", "public_endpoint"),
+            backends: backends(conf, data_dir)?,
+            default_backend: conf.get("glance_store", "default_backend"),
+            staging_datadir: conf
+                .get("os_glance_staging_store", "filesystem_store_datadir")
+                .map(PathBuf::from)
+                .unwrap_or_else(|| data_dir.join("staging")),
+            import_filter: ImportFilter {
+                allowed_schemes: list(conf, FILTER, "allowed_schemes", &["http", "https"]),
+                disallowed_schemes: list(conf, FILTER, "disallowed_schemes", &[]),
+                allowed_hosts: list(conf, FILTER, "allowed_hosts", &[]),
+                disallowed_hosts: list(conf, FILTER, "disallowed_hosts", &[]),
+                allowed_ports: ports(conf, "allowed_ports", &["80", "443"])?,
+                disallowed_ports: ports(conf, "disallowed_ports", &[])?,
+            },
         })
     }
+}
+
+const FILTER: &str = "import_filtering_opts";
+
+fn ports(conf: &Config, option: &str, default: &[&str]) -> Result<Vec<u16>, ConfigError> {
+    list(conf, FILTER, option, default)
+        .into_iter()
+        .map(|p| {
+            p.parse().map_err(|_| ConfigError::Invalid {
+                section: FILTER.into(),
+                option: option.into(),
+                value: p.clone(),
+                reason: "not a port number".into(),
+            })
+        })
+        .collect()
+}
+
+/// `enabled_backends = fast:file, cheap:file`; only the file store exists.
+fn backends(conf: &Config, data_dir: &Path) -> Result<Vec<BackendConfig>, ConfigError> {
+    list(conf, "DEFAULT", "enabled_backends", &[])
+        .into_iter()
+        .map(|entry| {
+            let (id, kind) = entry.split_once(':').unwrap_or((entry.as_str(), "file"));
+            let (id, kind) = (id.trim(), kind.trim());
+            if kind != "file" || id.is_empty() {
+                return Err(ConfigError::Invalid {
+                    section: "DEFAULT".into(),
+                    option: "enabled_backends".into(),
+                    value: entry.clone(),
+                    reason: "only file stores (`<id>:file`) are supported".into(),
+                });
+            }
+            Ok(BackendConfig {
+                id: id.to_owned(),
+                datadir: conf
+                    .get(id, "filesystem_store_datadir")
+                    .map(PathBuf::from)
+                    .unwrap_or_else(|| data_dir.join("images").join(id)),
+                description: conf.get(id, "store_description"),
+            })
+        })
+        .collect()
 }

@@ -219,7 +219,7 @@ impl ImageService {
         let viewer = viewer.clone();
         let id = id.to_owned();
         let delayed = self.conf.delayed_delete;
-        let row = self
+        let deleted = self
             .db
             .write(move |c| {
                 let image = load_visible(c, &viewer, &id)?;
@@ -242,14 +242,22 @@ impl ImageService {
                 Ok(Some(image.row))
             })
             .await?;
-        if let Some(location) = row.and_then(|r| r.location) {
-            self.remove_data(&location);
+        if let Some(row) = deleted {
+            self.remove_data(&row);
         }
         Ok(())
     }
 
-    pub(crate) fn remove_data(&self, location: &str) {
-        if let Err(e) = self.store.delete(location) {
+    /// Removes an image's data (stored or staged), if it has any.
+    pub(crate) fn remove_data(&self, row: &ImageRow) {
+        let Some(location) = &row.location else {
+            return;
+        };
+        let Some(store) = self.stores.get(row.store_id.as_deref()) else {
+            tracing::warn!("image {}: unknown store {:?}", row.id, row.store_id);
+            return;
+        };
+        if let Err(e) = store.delete(location) {
             tracing::warn!("cannot remove image data at {location}: {e}");
         }
     }

@@ -30,7 +30,7 @@ pub use error::Error;
 pub struct ImageService {
     pub conf: ImageConfig,
     pub db: store::Db,
-    pub store: Arc<dyn stores::Store>,
+    pub stores: stores::Stores,
     pub schemas: Arc<schemas::Schemas>,
 }
 
@@ -40,30 +40,34 @@ impl ImageService {
     pub fn open(conf: ImageConfig) -> Result<Arc<ImageService>, Error> {
         let db = store::Db::open(&conf.database_url, conf.max_db_connections)?;
         db.run_sync(store::migrations::run)?;
-        let store = stores::file::FileStore::open("file", &conf.filesystem_store_datadir)?;
         let service = ImageService {
             schemas: Arc::new(schemas::Schemas::new(&conf)),
+            stores: stores::Stores::open(&conf)?,
             conf,
             db,
-            store: Arc::new(store),
         };
         service.recover()?;
         Ok(Arc::new(service))
     }
 
-    /// An upload cut short by a crash left its image `saving` and a partial
-    /// file: the image goes back to `queued`, the file away.
+    /// An upload or import cut short by a crash left its image `saving` or
+    /// `importing` and a partial file: the image goes back to `queued` (or
+    /// to `uploading` when its staged data is still there), the file away.
     fn recover(&self) -> Result<(), Error> {
-        let stuck = self
-            .db
-            .run_sync(|c| store::images::in_status(c, "saving"))?;
-        for row in stuck {
-            let now = compat_api::time::now_us();
-            self.db
-                .run_sync(|c| store::images::transition(c, &row.id, "saving", "queued", now))?;
-            tracing::warn!("image {}: interrupted upload, back to queued", row.id);
+        for status in ["saving", "importing"] {
+            for row in self.db.run_sync(|c| store::images::in_status(c, status))? {
+                let staged = row.store_id.as_deref() == Some(stores::STAGING_ID);
+                let back = if staged { "uploading" } else { "queued" };
+                let now = compat_api::time::now_us();
+                self.db
+                    .run_sync(|c| store::images::transition(c, &row.id, status, back, now))?;
+                tracing::warn!(
+                    "image {}: interrupted while {status}, back to {back}",
+                    row.id
+                );
+            }
         }
-        let removed = self.store.clean_partial()?;
+        let removed = self.stores.clean_partial()?;
         if removed > 0 {
             tracing::warn!("removed {removed} partial image uploads");
         }
@@ -82,9 +86,7 @@ impl ImageService {
             .filter(|r| r.deleted_at.unwrap_or(0) <= horizon)
             .collect();
         for row in &due {
-            if let Some(location) = &row.location {
-                self.remove_data(location);
-            }
+            self.remove_data(row);
             let id = row.id.clone();
             self.db
                 .write(move |c| store::images::delete(c, &id).map_err(Error::from))

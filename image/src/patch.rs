@@ -109,7 +109,9 @@ fn op_named(name: &str) -> Result<Op, Error> {
 /// image attributes are flat.
 fn decode_path(path: &str) -> Result<String, Error> {
     let invalid = || bad(format!("Invalid JSON pointer for this resource: '{path}'"));
-    let rest = path.strip_prefix('/').ok_or_else(invalid)?;
+    let rest = path
+        .strip_prefix('/')
+        .ok_or_else(|| bad(format!("Pointer `{path}` does not start with \"/\".")))?;
     if rest.is_empty() || rest.contains('/') {
         return Err(invalid());
     }

@@ -138,13 +138,18 @@ def http(method: str, url: str, headers: dict | None = None, body: object = None
 # --------------------------------------------------------------------------
 class Server:
     def __init__(self, workdir: Path, port: int | None = None, password: str | None = None,
-                 extra_config: str = ""):
+                 extra_config: str = "", extra_default: str = ""):
+        # extra_config is appended after the last section. extra_default is put
+        # inside [DEFAULT]: rust-ini does not merge a repeated section (a
+        # second [DEFAULT] header starts a new, ignored copy), so options of
+        # [DEFAULT] (e.g. "image_size_cap = 1000") must go here.
         self.workdir = workdir
         self.data_dir = workdir / "data"
         self.data_dir.mkdir(parents=True, exist_ok=True)
         self.port = port or free_port()
         self.image_port = free_port()
         self.extra_config = extra_config
+        self.extra_default = extra_default
         self.password = password or ("Pw-" + secrets.token_hex(12))
         self.config = workdir / "ferrostack.conf"
         self.log_path = workdir / "server.log"
@@ -169,6 +174,7 @@ class Server:
             "[DEFAULT]",
             "bind_host = 127.0.0.1",
             f"public_port = {self.port}",
+            *[l for l in self.extra_default.splitlines() if l.strip()],
             "",
             "[image]",
             f"bind_port = {self.image_port}",

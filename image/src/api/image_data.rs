@@ -1,4 +1,5 @@
-//! `PUT` and `GET /v2/images/{id}/file`: image data, streamed both ways.
+//! `PUT` and `GET /v2/images/{id}/file`, `PUT /v2/images/{id}/stage`:
+//! image data, streamed both ways.
 
 use super::{media_type, no_content, viewer, Svc};
 use crate::data::ByteRange;
@@ -12,6 +13,23 @@ fn header_str<'a>(req: &'a HttpRequest, name: &str) -> Option<&'a str> {
     req.headers().get(name).and_then(|v| v.to_str().ok())
 }
 
+/// The octet-stream content type and the declared size of image data.
+fn data_request(req: &HttpRequest) -> Result<Option<u64>, Error> {
+    let media = media_type(req);
+    if media.as_deref() != Some("application/octet-stream") {
+        return Err(Error::UnsupportedMediaType(format!(
+            "Invalid content type {}",
+            media.as_deref().unwrap_or("None")
+        )));
+    }
+    match header_str(req, "x-openstack-image-size") {
+        None => Ok(None),
+        Some(v) => v.trim().parse::<u64>().map(Some).map_err(|_| {
+            Error::BadRequest("Invalid or missing image size in request headers.".into())
+        }),
+    }
+}
+
 pub async fn upload_image_data(
     req: HttpRequest,
     svc: Svc,
@@ -19,22 +37,23 @@ pub async fn upload_image_data(
     id: web::Path<String>,
     body: web::Payload,
 ) -> Result<HttpResponse, ApiError> {
-    let media = media_type(&req);
-    if media.as_deref() != Some("application/octet-stream") {
-        return Err(Error::UnsupportedMediaType(
-            "Unsupported Content-Type; image data is application/octet-stream".into(),
-        )
-        .into());
-    }
-    let expected_size = match header_str(&req, "x-openstack-image-size") {
-        None => None,
-        Some(v) => Some(
-            v.trim()
-                .parse::<u64>()
-                .map_err(|_| Error::BadRequest(format!("Invalid X-OpenStack-Image-Size: {v}")))?,
-        ),
-    };
-    svc.upload_image(&viewer(&auth), &id, expected_size, body)
+    let expected_size = data_request(&req)?;
+    let store = header_str(&req, "x-image-meta-store");
+    svc.upload_image(&viewer(&auth), &id, expected_size, store, body)
+        .await?;
+    Ok(no_content())
+}
+
+/// `PUT /v2/images/{id}/stage` (glance-direct's first half).
+pub async fn stage_image_data(
+    req: HttpRequest,
+    svc: Svc,
+    auth: AuthContext,
+    id: web::Path<String>,
+    body: web::Payload,
+) -> Result<HttpResponse, ApiError> {
+    let expected_size = data_request(&req)?;
+    svc.stage_image(&viewer(&auth), &id, expected_size, body)
         .await?;
     Ok(no_content())
 }

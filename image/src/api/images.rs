@@ -2,18 +2,19 @@
 //! deactivate and reactivate.
 
 use super::{base, media_type, no_content, viewer, Svc};
+use crate::data::ImportMethod;
 use crate::error::Error;
 use crate::images::Image;
 use crate::policy::Viewer;
 use crate::store::images::{Cmp, ListQuery, SortKey};
 use crate::ImageService;
 use actix_web::http::header;
-use actix_web::{web, HttpRequest, HttpResponse};
-use compat_api::body::{JsonBody, RequestBody};
+use actix_web::{web, HttpRequest, HttpResponse, ResponseError};
+use compat_api::body::{JsonBody, RequestBody, Validator};
 use compat_api::pagination::next_link;
 use compat_api::query::Query;
 use compat_api::time::{iso_seconds_z, parse_iso};
-use compat_api::{ApiError, AuthContext};
+use compat_api::{json_schema, ApiError, AuthContext};
 use serde::Deserialize;
 use serde_json::{json, Map, Value};
 
@@ -27,6 +28,8 @@ impl RequestBody for ImageCreateRequest {}
 
 const PATCH_V2_1: &str = "application/openstack-images-v2.1-json-patch";
 const PATCH_V2_0: &str = "application/openstack-images-v2.0-json-patch";
+const ACCEPT_PATCH: &str =
+    "application/openstack-images-v2.0-json-patch, application/openstack-images-v2.1-json-patch";
 
 /// An image as glance renders it: core attributes (null when unset),
 /// custom properties at the top level, tags and links.
@@ -63,7 +66,11 @@ pub fn image_view(image: &Image, svc: &ImageService, viewer: &Viewer) -> Value {
     if let Value::Object(core) = core {
         view.extend(core);
     }
-    if let Some(location) = &row.location {
+    let has_data = matches!(row.status.as_str(), "active" | "deactivated");
+    if let (true, Some(location)) = (has_data, &row.location) {
+        if svc.stores.is_multi() {
+            view.insert("stores".into(), json!(row.store_id));
+        }
         if svc.conf.show_image_direct_url {
             view.insert("direct_url".into(), json!(location));
         }
@@ -88,6 +95,10 @@ pub async fn create_image(
     let location = format!("{}/v2/images/{}", base(&req, &svc), image.row.id);
     Ok(HttpResponse::Created()
         .insert_header((header::LOCATION, location))
+        .insert_header((
+            "OpenStack-image-import-methods",
+            svc.conf.enabled_import_methods.join(","),
+        ))
         .json(image_view(&image, &svc, &viewer)))
 }
 
@@ -113,10 +124,15 @@ pub async fn update_image(
         PATCH_V2_1 => false,
         PATCH_V2_0 => true,
         _ => {
-            return Err(Error::UnsupportedMediaType(format!(
+            let error = ApiError::from(Error::UnsupportedMediaType(format!(
                 "Unsupported Content-Type; use {PATCH_V2_1}"
-            ))
-            .into())
+            )));
+            let mut response = error.error_response();
+            response.headers_mut().insert(
+                header::HeaderName::from_static("accept-patch"),
+                header::HeaderValue::from_static(ACCEPT_PATCH),
+            );
+            return Ok(response);
         }
     };
     let doc: Value = serde_json::from_slice(&body)
@@ -125,6 +141,65 @@ pub async fn update_image(
     let viewer = viewer(&auth);
     let image = svc.update_image(&viewer, &id, ops).await?;
     Ok(HttpResponse::Ok().json(image_view(&image, &svc, &viewer)))
+}
+
+#[derive(Debug, Deserialize)]
+pub struct ImportMethodBody {
+    pub name: String,
+    pub uri: Option<String>,
+}
+
+/// `POST /v2/images/{id}/import`: `{"method": {"name": ..., "uri": ...}}`.
+#[derive(Debug, Deserialize)]
+pub struct ImageImportRequest {
+    pub method: ImportMethodBody,
+}
+
+impl RequestBody for ImageImportRequest {
+    fn schema() -> Option<&'static Validator> {
+        json_schema!({
+            "type": "object",
+            "properties": {
+                "method": {
+                    "type": "object",
+                    "properties": {
+                        "name": {"type": "string"},
+                        "uri": {"type": "string"},
+                    },
+                    "required": ["name"],
+                },
+                "stores": {"type": "array", "items": {"type": "string"}},
+            },
+            "required": ["method"],
+        })
+    }
+}
+
+pub async fn import_image(
+    req: HttpRequest,
+    svc: Svc,
+    auth: AuthContext,
+    id: web::Path<String>,
+    body: JsonBody<ImageImportRequest>,
+) -> Result<HttpResponse, ApiError> {
+    let method = body.into_inner().method;
+    let method = match (method.name.as_str(), method.uri) {
+        ("glance-direct", _) => ImportMethod::GlanceDirect,
+        ("web-download", Some(uri)) => ImportMethod::WebDownload { uri },
+        ("web-download", None) => {
+            return Err(bad("URI for web-download does not pass filtering: None"))
+        }
+        (other, _) => return Err(bad(format!("Unknown import method name '{other}'."))),
+    };
+    let store = req
+        .headers()
+        .get("x-image-meta-store")
+        .and_then(|v| v.to_str().ok());
+    svc.clone()
+        .into_inner()
+        .import_image(&viewer(&auth), &id, method, store)
+        .await?;
+    Ok(HttpResponse::Accepted().finish())
 }
 
 pub async fn delete_image(

@@ -3,6 +3,7 @@
 pub mod error;
 pub mod image_data;
 pub mod images;
+pub mod info;
 pub mod members;
 pub mod schemas;
 pub mod tags;
@@ -73,6 +74,11 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
                 .route(put().to(image_data::upload_image_data))
                 .route(get().to(image_data::download_image_data)),
         )
+        .service(resource("/images/{id}/stage").route(put().to(image_data::stage_image_data)))
+        .service(resource("/images/{id}/import").route(post().to(images::import_image)))
+        .service(resource("/info/import").route(get().to(info::show_import_info)))
+        .service(resource("/info/stores").route(get().to(info::list_stores)))
+        .service(resource("/info/usage").route(get().to(info::show_usage)))
         .service(
             resource("/images/{id}/actions/deactivate").route(post().to(images::deactivate_image)),
         )

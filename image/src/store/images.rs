@@ -39,15 +39,12 @@ pub fn transition(c: &mut Conn, id: &str, from: &str, to: &str, now: i64) -> R<b
     Ok(n == 1)
 }
 
-/// Saves a finished upload if the image is still `saving`.
-pub fn finish_upload(c: &mut Conn, row: &ImageRow) -> R<bool> {
-    let n = diesel::update(
-        images::table
-            .find(&row.id)
-            .filter(images::status.eq("saving")),
-    )
-    .set(row)
-    .execute(c)?;
+/// Saves a finished upload or import if the image is still `busy`
+/// (`saving`, `importing`).
+pub fn finish_upload(c: &mut Conn, row: &ImageRow, busy: &str) -> R<bool> {
+    let n = diesel::update(images::table.find(&row.id).filter(images::status.eq(busy)))
+        .set(row)
+        .execute(c)?;
     Ok(n == 1)
 }
 
