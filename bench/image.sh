@@ -25,7 +25,8 @@ command -v wrk >/dev/null || { apt-get update -qq && apt-get install -y -qq wrk 
 install_system_packages
 require_cargo
 cd "$ROOT"
-cargo build --release --bin ferrostack --example hash_speed -p ferrostack -p image >&2
+cargo build --release --bin ferrostack >&2
+cargo build --release -p image --example hash_speed >&2
 BIN="$CARGO_TARGET_DIR/release/ferrostack"
 HASH_SPEED="$CARGO_TARGET_DIR/release/examples/hash_speed"
 
@@ -57,7 +58,7 @@ peak_rss_growth() {
     kill $sampler; wait $sampler 2>/dev/null || true
     peak=$(sort -n "$WORK/rss.samples" | tail -n1)
     awk -v s="$start" -v e="$end" -v b="$base" -v p="$peak" \
-        'BEGIN {printf "%.3f %.1f", (e - s) / 1e9, (p > b ? p - b : 0) / 1024}'
+        'BEGIN {printf "%.3f %.1f\n", (e - s) / 1e9, (p > b ? p - b : 0) / 1024}'
 }
 
 BODY="{\"auth\":{\"identity\":{\"methods\":[\"password\"],\"password\":{\"user\":{\"name\":\"admin\",\"domain\":{\"name\":\"Default\"},\"password\":\"$PASSWORD\"}}},\"scope\":{\"project\":{\"name\":\"admin\",\"domain\":{\"name\":\"Default\"}}}}}"
@@ -75,9 +76,8 @@ head -c "$((SIZE_MIB * 1024 * 1024))" /dev/urandom > "$WORK/image.raw"
 read -r hash_mib_s md5 sha512 < <("$HASH_SPEED" "$WORK/image.raw")
 
 ID=$(create_image big)
-read -r up_s up_rss < <(peak_rss_growth curl -sf "${AUTH[@]}" -X PUT \
-    -H 'Content-Type: application/octet-stream' --data-binary "@$WORK/image.raw" \
-    "$IMAGE_URL/v2/images/$ID/file")
+read -r up_s up_rss < <(peak_rss_growth curl -sf "${AUTH[@]}" -T "$WORK/image.raw" \
+    -H 'Content-Type: application/octet-stream' "$IMAGE_URL/v2/images/$ID/file")
 got=$(curl -sf "${AUTH[@]}" "$IMAGE_URL/v2/images/$ID" | python3 -c 'import json,sys; i=json.load(sys.stdin); print(i["status"], i["checksum"], i["os_hash_value"])')
 [ "$got" = "active $md5 $sha512" ] || { echo "upload check failed: $got" >&2; exit 1; }
 read -r down_s down_rss < <(peak_rss_growth curl -sf "${AUTH[@]}" -o "$WORK/copy.raw" \

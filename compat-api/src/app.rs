@@ -2,11 +2,11 @@
 //! ids and access logs, the service's error format for everything (unknown
 //! paths and methods included) and the request body cap.
 
-use crate::error::{method_not_allowed, not_found_route, ErrorFormat};
+use crate::error::{method_not_allowed, negotiate_glance_errors, not_found_route, ErrorFormat};
 use crate::request_id;
 use actix_web::body::MessageBody;
 use actix_web::dev::{ServiceFactory, ServiceRequest, ServiceResponse};
-use actix_web::middleware::{from_fn, Compress};
+use actix_web::middleware::{from_fn, Compress, Condition};
 use actix_web::{web, App, Error, Resource};
 
 /// `service_app(ErrorFormat::Keystone, limit).app_data(...).configure(routes)`
@@ -23,6 +23,10 @@ pub fn service_app(
     >,
 > {
     App::new()
+        .wrap(Condition::new(
+            format == ErrorFormat::Glance,
+            from_fn(negotiate_glance_errors),
+        ))
         .wrap(Compress::default())
         .wrap(from_fn(request_id::middleware))
         .app_data(format)

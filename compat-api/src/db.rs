@@ -157,9 +157,12 @@ impl Db {
         } else {
             max_connections
         };
+        // A SQLite connection is a file handle and cannot go stale; a network
+        // connection is checked before use, as a server may have dropped it.
         let pool = r2d2::Pool::builder()
             .max_size(size.max(1))
             .min_idle(Some(1))
+            .test_on_check_out(backend != Backend::Sqlite)
             .build(ConnectionManager { url })
             .map_err(|e| StoreError::Connect(e.to_string()))?;
         Ok(Db {

@@ -6,7 +6,10 @@
 //! `App::app_data`), so an error raised before a handler runs is still shaped
 //! like the service's own errors.
 
+use actix_web::body::{BoxBody, MessageBody};
+use actix_web::dev::{ServiceRequest, ServiceResponse};
 use actix_web::http::{header, StatusCode};
+use actix_web::middleware::Next;
 use actix_web::{HttpRequest, HttpResponse, ResponseError};
 use serde_json::{json, Value};
 use std::fmt;
@@ -174,6 +177,48 @@ impl ResponseError for ApiError {
         }
         builder.body(self.body().to_string())
     }
+}
+
+/// Glance's errors come from webob, which renders them as JSON only for a
+/// client that accepts JSON; others (glanceclient sends `*/*`) get plain
+/// text, and glanceclient cannot read a JSON error body. This middleware
+/// turns the JSON body of an error into webob's text for such clients.
+pub async fn negotiate_glance_errors(
+    req: ServiceRequest,
+    next: Next<impl MessageBody + 'static>,
+) -> Result<ServiceResponse<BoxBody>, actix_web::Error> {
+    let wants_json = req
+        .headers()
+        .get(header::ACCEPT)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|accept| accept.contains("json"));
+    let res = next.call(req).await?;
+    let is_json_error = (res.status().is_client_error() || res.status().is_server_error())
+        && res
+            .headers()
+            .get(header::CONTENT_TYPE)
+            .is_some_and(|v| v.as_bytes().starts_with(b"application/json"));
+    if wants_json || !is_json_error {
+        return Ok(res.map_into_boxed_body());
+    }
+    let (req, res) = res.into_parts();
+    let status = res.status();
+    let bytes = actix_web::body::to_bytes(res.into_body())
+        .await
+        .unwrap_or_default();
+    let message = serde_json::from_slice::<Value>(&bytes)
+        .ok()
+        .and_then(|v| v.get("message").and_then(Value::as_str).map(str::to_owned))
+        .unwrap_or_default();
+    let text = format!(
+        "{} {}\n\n{message}\n\n   ",
+        status.as_u16(),
+        status.canonical_reason().unwrap_or("Error")
+    );
+    let res = HttpResponse::build(status)
+        .insert_header((header::CONTENT_TYPE, "text/plain; charset=UTF-8"))
+        .body(text);
+    Ok(ServiceResponse::new(req, res))
 }
 
 /// The answer for a path no route matches, in the service's format.

@@ -338,10 +338,12 @@ impl ImageService {
         self.require_method(method.name()).map_err(|_| {
             Error::BadRequest(format!("Unknown import method name '{}'.", method.name()))
         })?;
-        if let ImportMethod::WebDownload { uri } = &method {
-            check_uri(uri, &self.conf.import_filter)?;
-        }
-        let store = self.stores.select(store)?;
+        // glance reports an unknown target store as a conflict on import.
+        let store = self
+            .stores
+            .select(store)
+            .map_err(|e| Error::Conflict(e.to_string()))?;
+        let filter = self.conf.import_filter.clone();
         let (viewer, image_id) = (viewer.clone(), id.to_owned());
         let (cap, quota) = (self.conf.image_size_cap, self.conf.user_storage_quota);
         let checked_method = method.clone();
@@ -373,6 +375,9 @@ impl ImageService {
                         )))
                     }
                 };
+                if let ImportMethod::WebDownload { uri } = &checked_method {
+                    check_uri(uri, &filter)?;
+                }
                 for (value, name) in [
                     (&image.row.container_format, "container_format"),
                     (&image.row.disk_format, "disk_format"),

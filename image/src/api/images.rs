@@ -10,13 +10,14 @@ use crate::store::images::{Cmp, ListQuery, SortKey};
 use crate::ImageService;
 use actix_web::http::header;
 use actix_web::{web, HttpRequest, HttpResponse, ResponseError};
-use compat_api::body::{JsonBody, RequestBody, Validator};
+use compat_api::body::{JsonBody, RequestBody};
 use compat_api::pagination::next_link;
 use compat_api::query::Query;
 use compat_api::time::{iso_seconds_z, parse_iso};
-use compat_api::{json_schema, ApiError, AuthContext};
-use serde::Deserialize;
+use compat_api::{ApiError, AuthContext};
+use serde::{Deserialize, Serialize};
 use serde_json::{json, Map, Value};
+use std::collections::BTreeMap;
 
 /// `POST /v2/images`: any attributes; the image schema and glance's rules
 /// on read-only and reserved names are checked by the domain.
@@ -32,56 +33,90 @@ const ACCEPT_PATCH: &str =
     "application/openstack-images-v2.0-json-patch, application/openstack-images-v2.1-json-patch";
 
 /// An image as glance renders it: core attributes (null when unset),
-/// custom properties at the top level, tags and links.
-pub fn image_view(image: &Image, svc: &ImageService, viewer: &Viewer) -> Value {
+/// custom properties at the top level, tags and links. Borrowed from the
+/// domain image, so a list renders without copying it.
+#[derive(Serialize)]
+pub struct ImageView<'a> {
+    #[serde(flatten)]
+    properties: &'a BTreeMap<String, String>,
+    id: &'a str,
+    name: &'a Option<String>,
+    status: &'a str,
+    visibility: &'a str,
+    protected: bool,
+    os_hidden: bool,
+    owner: &'a Option<String>,
+    size: Option<i64>,
+    virtual_size: Option<i64>,
+    disk_format: &'a Option<String>,
+    container_format: &'a Option<String>,
+    checksum: &'a Option<String>,
+    os_hash_algo: &'a Option<String>,
+    os_hash_value: &'a Option<String>,
+    min_disk: i32,
+    min_ram: i32,
+    created_at: String,
+    updated_at: String,
+    tags: &'a [String],
+    #[serde(rename = "self")]
+    self_link: String,
+    file: String,
+    schema: &'static str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    stores: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    direct_url: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    locations: Option<Value>,
+}
+
+pub fn image_view<'a>(image: &'a Image, svc: &ImageService, viewer: &Viewer) -> ImageView<'a> {
     let row = &image.row;
-    let mut view = Map::new();
-    for (k, v) in &image.properties {
-        view.insert(k.clone(), Value::String(v.clone()));
-    }
-    let core = json!({
-        "id": row.id,
-        "name": row.name,
-        "status": row.status,
-        "visibility": row.visibility,
-        "protected": row.protected,
-        "os_hidden": row.os_hidden,
-        "owner": row.owner,
-        "size": row.size,
-        "virtual_size": row.virtual_size,
-        "disk_format": row.disk_format,
-        "container_format": row.container_format,
-        "checksum": row.checksum,
-        "os_hash_algo": row.os_hash_algo,
-        "os_hash_value": row.os_hash_value,
-        "min_disk": row.min_disk,
-        "min_ram": row.min_ram,
-        "created_at": iso_seconds_z(row.created_at),
-        "updated_at": iso_seconds_z(row.updated_at),
-        "tags": image.tags,
-        "self": format!("/v2/images/{}", row.id),
-        "file": format!("/v2/images/{}/file", row.id),
-        "schema": "/v2/schemas/image",
-    });
-    if let Value::Object(core) = core {
-        view.extend(core);
-    }
     let has_data = matches!(row.status.as_str(), "active" | "deactivated");
-    if let (true, Some(location)) = (has_data, &row.location) {
-        if svc.stores.is_multi() {
-            view.insert("stores".into(), json!(row.store_id));
-        }
-        if svc.conf.show_image_direct_url {
-            view.insert("direct_url".into(), json!(location));
-        }
-        if svc.conf.show_multiple_locations && viewer.is_admin {
-            view.insert(
-                "locations".into(),
-                json!([{"url": location, "metadata": {"store": row.store_id}}]),
-            );
-        }
+    let location = row.location.as_deref().filter(|_| has_data);
+    ImageView {
+        properties: &image.properties,
+        id: &row.id,
+        name: &row.name,
+        status: &row.status,
+        visibility: &row.visibility,
+        protected: row.protected,
+        os_hidden: row.os_hidden,
+        owner: &row.owner,
+        size: row.size,
+        virtual_size: row.virtual_size,
+        disk_format: &row.disk_format,
+        container_format: &row.container_format,
+        checksum: &row.checksum,
+        os_hash_algo: &row.os_hash_algo,
+        os_hash_value: &row.os_hash_value,
+        min_disk: row.min_disk,
+        min_ram: row.min_ram,
+        created_at: iso_seconds_z(row.created_at),
+        updated_at: iso_seconds_z(row.updated_at),
+        tags: &image.tags,
+        self_link: format!("/v2/images/{}", row.id),
+        file: format!("/v2/images/{}/file", row.id),
+        schema: "/v2/schemas/image",
+        stores: row
+            .store_id
+            .as_deref()
+            .filter(|_| location.is_some() && svc.stores.is_multi()),
+        direct_url: location.filter(|_| svc.conf.show_image_direct_url),
+        locations: location
+            .filter(|_| svc.conf.show_multiple_locations && viewer.is_admin)
+            .map(|url| json!([{"url": url, "metadata": {"store": row.store_id}}])),
     }
-    Value::Object(view)
+}
+
+/// `GET /v2/images`
+#[derive(Serialize)]
+struct ImageList<'a> {
+    images: Vec<ImageView<'a>>,
+    first: String,
+    schema: &'static str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    next: Option<String>,
 }
 
 pub async fn create_image(
@@ -143,35 +178,53 @@ pub async fn update_image(
     Ok(HttpResponse::Ok().json(image_view(&image, &svc, &viewer)))
 }
 
+/// `POST /v2/images/{id}/import`:
+/// `{"method": {"name": ..., "uri": ...}, "stores": [...]}`. Checked by
+/// hand, for glance's messages.
 #[derive(Debug, Deserialize)]
-pub struct ImportMethodBody {
-    pub name: String,
-    pub uri: Option<String>,
-}
+#[serde(transparent)]
+pub struct ImageImportRequest(pub Value);
 
-/// `POST /v2/images/{id}/import`: `{"method": {"name": ..., "uri": ...}}`.
-#[derive(Debug, Deserialize)]
-pub struct ImageImportRequest {
-    pub method: ImportMethodBody,
-}
+impl RequestBody for ImageImportRequest {}
 
-impl RequestBody for ImageImportRequest {
-    fn schema() -> Option<&'static Validator> {
-        json_schema!({
-            "type": "object",
-            "properties": {
-                "method": {
-                    "type": "object",
-                    "properties": {
-                        "name": {"type": "string"},
-                        "uri": {"type": "string"},
-                    },
-                    "required": ["name"],
-                },
-                "stores": {"type": "array", "items": {"type": "string"}},
+impl ImageImportRequest {
+    /// The method, and the one target store a multi-store import may name.
+    fn parse(self) -> Result<(ImportMethod, Option<String>), ApiError> {
+        let body = self.0;
+        let method = body
+            .get("method")
+            .and_then(Value::as_object)
+            .ok_or_else(|| bad("Import request requires a 'method' field."))?;
+        let name = method
+            .get("name")
+            .and_then(Value::as_str)
+            .ok_or_else(|| bad("Import request requires a 'name' field."))?;
+        let uri = method.get("uri").and_then(Value::as_str);
+        let method = match (name, uri) {
+            ("glance-direct", _) => ImportMethod::GlanceDirect,
+            ("web-download", Some(uri)) => ImportMethod::WebDownload {
+                uri: uri.to_owned(),
             },
-            "required": ["method"],
-        })
+            ("web-download", None) => {
+                return Err(bad("URI for web-download does not pass filtering: None"))
+            }
+            (other, _) => return Err(bad(format!("Unknown import method name '{other}'."))),
+        };
+        let stores: Vec<String> = match body.get("stores") {
+            None | Some(Value::Null) => Vec::new(),
+            Some(Value::Array(items)) => items
+                .iter()
+                .map(|s| s.as_str().map(str::to_owned))
+                .collect::<Option<_>>()
+                .ok_or_else(|| bad("'stores' must be a list of store identifiers"))?,
+            Some(_) => return Err(bad("'stores' must be a list of store identifiers")),
+        };
+        if stores.len() > 1 || body.get("all_stores").and_then(Value::as_bool) == Some(true) {
+            return Err(bad(
+                "Importing into several stores at once is not supported; name one store.",
+            ));
+        }
+        Ok((method, stores.into_iter().next()))
     }
 }
 
@@ -182,19 +235,12 @@ pub async fn import_image(
     id: web::Path<String>,
     body: JsonBody<ImageImportRequest>,
 ) -> Result<HttpResponse, ApiError> {
-    let method = body.into_inner().method;
-    let method = match (method.name.as_str(), method.uri) {
-        ("glance-direct", _) => ImportMethod::GlanceDirect,
-        ("web-download", Some(uri)) => ImportMethod::WebDownload { uri },
-        ("web-download", None) => {
-            return Err(bad("URI for web-download does not pass filtering: None"))
-        }
-        (other, _) => return Err(bad(format!("Unknown import method name '{other}'."))),
-    };
-    let store = req
+    let (method, body_store) = body.into_inner().parse()?;
+    let header_store = req
         .headers()
         .get("x-image-meta-store")
         .and_then(|v| v.to_str().ok());
+    let store = body_store.as_deref().or(header_store);
     svc.clone()
         .into_inner()
         .import_image(&viewer(&auth), &id, method, store)
@@ -241,15 +287,19 @@ pub async fn list_images(
         .list_images(&viewer, listing.query, listing.marker, listing.limit)
         .await?;
     let pairs: Vec<(String, String)> = query.0;
-    let mut body = json!({
-        "images": images.iter().map(|i| image_view(i, &svc, &viewer)).collect::<Vec<_>>(),
-        "first": first_link(&pairs),
-        "schema": "/v2/schemas/images",
-    });
-    if let (true, Some(last)) = (more, images.last()) {
-        body["next"] = json!(next_link("/v2/images", &pairs, &last.row.id).href);
-    }
-    Ok(HttpResponse::Ok().json(body))
+    let next = match (more, images.last()) {
+        (true, Some(last)) => Some(next_link("/v2/images", &pairs, &last.row.id).href),
+        _ => None,
+    };
+    Ok(HttpResponse::Ok().json(ImageList {
+        images: images
+            .iter()
+            .map(|i| image_view(i, &svc, &viewer))
+            .collect(),
+        first: first_link(&pairs),
+        schema: "/v2/schemas/images",
+        next,
+    }))
 }
 
 /// `/v2/images` with the query, marker left out.

@@ -113,14 +113,15 @@ impl Stores {
         &self.staging
     }
 
-    /// The store a client asked for (`X-Image-Meta-Store`), or the default.
+    /// The store a client asked for (`X-Image-Meta-Store`), or the
+    /// default; a single-store setup ignores the request, as glance does.
     pub fn select(&self, requested: Option<&str>) -> Result<Arc<dyn Store>, Error> {
-        let Some(id) = requested else {
+        let Some(id) = requested.filter(|_| self.is_multi()) else {
             return Ok(self.default_store().clone());
         };
         self.backends
             .iter()
-            .find(|b| b.store.id() == id && self.is_multi())
+            .find(|b| b.store.id() == id)
             .map(|b| b.store.clone())
             .ok_or_else(|| Error::BadRequest(format!("Store for identifier {id} not found")))
     }
