@@ -2,7 +2,8 @@
 # Image benchmark: upload and download of a large image through the API on
 # loopback (MiB/s), next to the single-pass md5+sha512 speed of this machine
 # (the upload limit), the server's peak RSS growth during each transfer, and
-# GET /v2/images with many images (wrk).
+# GET /v2/images with many images (wrk), with the list cache and without it
+# (every page computed, as right after a write).
 #
 #   bench/image.sh [--size-mib N] [--images N] [--duration SECONDS] [--connections N]
 #
@@ -37,11 +38,14 @@ PASSWORD="bench-$RANDOM-secret"
 printf '[DEFAULT]\npublic_port = %s\n[image]\nbind_port = %s\n[identity]\npassword_hash_rounds = 4\n' \
     "$PORT" "$IMAGE_PORT" > "$WORK/conf.ini"
 
-OS_BOOTSTRAP_PASSWORD=$PASSWORD "$BIN" all-in-one --data-dir "$WORK/data" --config "$WORK/conf.ini" \
-    >/dev/null 2>"$WORK/server.log" &
-PID=$!
+start_server() { # start_server [ENV=VALUE...]
+    env OS_BOOTSTRAP_PASSWORD="$PASSWORD" "$@" "$BIN" all-in-one --data-dir "$WORK/data" \
+        --config "$WORK/conf.ini" >/dev/null 2>>"$WORK/server.log" &
+    PID=$!
+    wait_http "$IMAGE_URL/versions" 30
+}
+start_server
 trap 'kill $PID 2>/dev/null; rm -rf "$WORK"' EXIT
-wait_http "$IMAGE_URL/versions" 30
 
 rss_kib() { awk '/VmRSS/ {print $2}' "/proc/$1/status"; }
 
@@ -85,11 +89,30 @@ read -r down_s down_rss < <(peak_rss_growth curl -sf "${AUTH[@]}" -o "$WORK/copy
 cmp -s "$WORK/image.raw" "$WORK/copy.raw" || { echo "download differs" >&2; exit 1; }
 rm -f "$WORK/copy.raw"
 
-for i in $(seq 1 "$IMAGES"); do create_image "img-$i" >/dev/null; done
-list=$(wrk --latency -t2 -c"$CONNECTIONS" -d"${DURATION}s" "${AUTH[@]}" "$IMAGE_URL/v2/images")
-list_rps=$(awk '/Requests\/sec/ {print $2}' <<<"$list")
-list_p99=$(awk '$1=="99%" {print $2}' <<<"$list")
-list_errors=$(awk '/Non-2xx/ {print $NF}' <<<"$list")
+python3 - "$IMAGE_PORT" "$TOKEN" "$IMAGES" <<'PY'
+import http.client, json, sys
+port, token, count = int(sys.argv[1]), sys.argv[2], int(sys.argv[3])
+conn = http.client.HTTPConnection("127.0.0.1", port)
+headers = {"X-Auth-Token": token, "Content-Type": "application/json"}
+for i in range(count):
+    body = {"name": f"img-{i}", "disk_format": "qcow2", "container_format": "bare", "os_distro": "cirros"}
+    conn.request("POST", "/v2/images", json.dumps(body), headers)
+    resp = conn.getresponse()
+    resp.read()
+    assert resp.status == 201, resp.status
+PY
+
+list_bench() { # list_bench: prints "<req/s> <p99> <non-2xx>"
+    local out
+    out=$(wrk --latency -t2 -c"$CONNECTIONS" -d"${DURATION}s" "${AUTH[@]}" "$IMAGE_URL/v2/images")
+    echo "$(awk '/Requests\/sec/ {print $2}' <<<"$out") $(awk '$1=="99%" {print $2}' <<<"$out") \
+$(awk '/Non-2xx/ {print $NF}' <<<"$out" | grep . || echo 0)"
+}
+read -r list_rps list_p99 list_errors < <(list_bench)
+# The same pages computed on every request, as after each write.
+kill $PID; wait $PID 2>/dev/null || true
+start_server FERROSTACK__IMAGE__LIST_CACHE_SIZE=0
+read -r cold_rps cold_p99 cold_errors < <(list_bench)
 
 mib_s() { awk -v m="$SIZE_MIB" -v s="$1" 'BEGIN {printf "%.1f", m / s}'; }
 echo "ferrostack image benchmark ($(nproc) cores, ${SIZE_MIB} MiB image, file store on $(df --output=fstype "$WORK" | tail -n1))"
@@ -98,5 +121,7 @@ printf '%-40s %10s MiB/s   %5.1f%% of the limit   peak RSS growth %s MiB\n' \
     "upload (PUT /file)" "$(mib_s "$up_s")" \
     "$(awk -v a="$(mib_s "$up_s")" -v b="$hash_mib_s" 'BEGIN {print 100 * a / b}')" "$up_rss"
 printf '%-40s %10s MiB/s   peak RSS growth %s MiB\n' "download (GET /file)" "$(mib_s "$down_s")" "$down_rss"
-printf '%-40s %10s req/s   p99 %s   non-2xx %s\n' "GET /v2/images ($((IMAGES + 1)) images)" \
-    "$list_rps" "$list_p99" "${list_errors:-0}"
+printf '%-40s %10s req/s   p99 %s   non-2xx %s\n' "GET /v2/images, $((IMAGES + 1)) images" \
+    "$list_rps" "$list_p99" "$list_errors"
+printf '%-40s %10s req/s   p99 %s   non-2xx %s\n' "  the same, list cache off" \
+    "$cold_rps" "$cold_p99" "$cold_errors"

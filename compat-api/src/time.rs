@@ -25,8 +25,9 @@ pub fn iso_micros_naive(us: i64) -> String {
 }
 
 /// `2026-11-21T14:51:40Z`, second precision (Nova, Neutron, Glance).
+/// Lists print two of these per item, so no format string is parsed here.
 pub fn iso_seconds_z(us: i64) -> String {
-    to_datetime(us).format("%Y-%m-%dT%H:%M:%SZ").to_string()
+    to_datetime(us).to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
 }
 
 /// Parses an ISO 8601 timestamp with or without a zone (no zone means UTC).
@@ -51,6 +52,11 @@ pub fn parse_iso(text: &str) -> Option<i64> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn seconds_format() {
+        assert_eq!(iso_seconds_z(1_795_280_434_397_517), "2026-11-21T17:00:34Z");
+    }
 
     #[test]
     fn round_trips_naive_micros() {

@@ -74,6 +74,9 @@ pub struct ImageConfig {
     /// `glance-direct` keeps staged data until it is imported.
     pub staging_datadir: PathBuf,
     pub import_filter: ImportFilter,
+    /// `[image] list_cache_size` (ferrostack's own): rendered list pages
+    /// kept per process; 0 turns the cache off.
+    pub list_cache_size: usize,
 }
 
 fn list(conf: &Config, section: &str, option: &str, default: &[&str]) -> Vec<String> {
@@ -142,6 +145,7 @@ impl ImageConfig {
                 .get("os_glance_staging_store", "filesystem_store_datadir")
                 .map(PathBuf::from)
                 .unwrap_or_else(|| data_dir.join("staging")),
+            list_cache_size: conf.get_or("image", "list_cache_size", 1024usize)?,
             import_filter: ImportFilter {
                 allowed_schemes: list(conf, FILTER, "allowed_schemes", &["http", "https"]),
                 disallowed_schemes: list(conf, FILTER, "disallowed_schemes", &[]),

@@ -452,6 +452,11 @@ pub(crate) fn hydrate(c: &mut AnyConnection, rows: Vec<ImageRow>) -> Result<Vec<
 }
 
 impl ImageService {
+    /// The generation counter of the image tables (see `compat_api::cache`).
+    pub async fn list_generation(&self) -> Result<i64, Error> {
+        Ok(self.db.read(crate::store::generation).await?)
+    }
+
     /// `GET /v2/images`: one page of the images the viewer may see, and
     /// whether more follow. An unknown or invisible marker is a 400.
     pub async fn list_images(

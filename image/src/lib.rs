@@ -32,6 +32,9 @@ pub struct ImageService {
     pub db: store::Db,
     pub stores: stores::Stores,
     pub schemas: Arc<schemas::Schemas>,
+    /// Rendered `GET /v2/images` pages, valid while the image generation
+    /// counter is unchanged.
+    pub list_cache: compat_api::cache::GenerationCache,
 }
 
 impl ImageService {
@@ -43,6 +46,7 @@ impl ImageService {
         let service = ImageService {
             schemas: Arc::new(schemas::Schemas::new(&conf)),
             stores: stores::Stores::open(&conf)?,
+            list_cache: compat_api::cache::GenerationCache::new(conf.list_cache_size),
             conf,
             db,
         };

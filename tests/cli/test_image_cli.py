@@ -686,3 +686,24 @@ def test_user_storage_quota_413(capped: Server, sized):
     r = api.upload(img["id"], secrets.token_bytes(200))
     assert r.status_code == 204, err(r)
     assert api.show(img["id"])["status"] == "active"
+
+
+def test_image_list_follows_every_change(cli: Cli, admin_api: ImageApi):
+    """List pages are cached per query; each kind of write must show in the
+    very next list, through the stock CLI."""
+    def names() -> set[str]:
+        return {row["Name"] for row in cli.json("image", "list", "--limit", "1000")}
+
+    name = unique("listcache")
+    before = names()
+    img = admin_api.create(name=name, disk_format="raw", container_format="bare")
+    assert name in names() - before
+    cli.ok("image", "set", "--name", name + "-renamed", img["id"])
+    assert name + "-renamed" in names()
+    hidden = cli.json("image", "list", "--property", "color=blue")
+    assert img["id"] not in {row["ID"] for row in hidden}
+    cli.ok("image", "set", "--property", "color=blue", img["id"])
+    shown = cli.json("image", "list", "--property", "color=blue")
+    assert img["id"] in {row["ID"] for row in shown}
+    cli.ok("image", "delete", img["id"])
+    assert name + "-renamed" not in names()

@@ -10,6 +10,7 @@ use crate::store::images::{Cmp, ListQuery, SortKey};
 use crate::ImageService;
 use actix_web::http::header;
 use actix_web::{web, HttpRequest, HttpResponse, ResponseError};
+use bytes::Bytes;
 use compat_api::body::{JsonBody, RequestBody};
 use compat_api::pagination::next_link;
 use compat_api::query::Query;
@@ -280,9 +281,21 @@ pub async fn list_images(
     svc: Svc,
     auth: AuthContext,
 ) -> Result<HttpResponse, ApiError> {
+    let viewer = viewer(&auth);
+    // What the page depends on: the caller's visibility and the query.
+    let key = format!(
+        "{}|{}|{}|{}",
+        viewer.project_id.as_deref().unwrap_or_default(),
+        viewer.is_admin,
+        viewer.is_member,
+        req.query_string()
+    );
+    let generation = svc.list_generation().await?;
+    if let Some(body) = svc.list_cache.get(&key, generation) {
+        return Ok(json_response(body));
+    }
     let query = Query::parse(&req)?;
     let listing = ListRequest::parse(&query, &svc)?;
-    let viewer = viewer(&auth);
     let (images, more) = svc
         .list_images(&viewer, listing.query, listing.marker, listing.limit)
         .await?;
@@ -291,7 +304,7 @@ pub async fn list_images(
         (true, Some(last)) => Some(next_link("/v2/images", &pairs, &last.row.id).href),
         _ => None,
     };
-    Ok(HttpResponse::Ok().json(ImageList {
+    let page = ImageList {
         images: images
             .iter()
             .map(|i| image_view(i, &svc, &viewer))
@@ -299,7 +312,17 @@ pub async fn list_images(
         first: first_link(&pairs),
         schema: "/v2/schemas/images",
         next,
-    }))
+    };
+    let body =
+        Bytes::from(serde_json::to_vec(&page).map_err(|e| ApiError::internal(e.to_string()))?);
+    svc.list_cache.put(key, generation, body.clone());
+    Ok(json_response(body))
+}
+
+fn json_response(body: Bytes) -> HttpResponse {
+    HttpResponse::Ok()
+        .content_type(actix_web::http::header::ContentType::json())
+        .body(body)
 }
 
 /// `/v2/images` with the query, marker left out.

@@ -2,7 +2,7 @@
 
 use super::models::{ImageRow, PropertyRow, TagRow};
 use super::schema::{image_members, image_properties, image_tags, images};
-use super::{AnyConnection, StoreError};
+use super::{bump_generation, AnyConnection, StoreError};
 use diesel::prelude::*;
 use std::collections::{BTreeMap, HashMap};
 
@@ -19,14 +19,14 @@ pub fn get(c: &mut Conn, id: &str) -> R<Option<ImageRow>> {
 
 pub fn insert(c: &mut Conn, row: &ImageRow) -> R<()> {
     diesel::insert_into(images::table).values(row).execute(c)?;
-    Ok(())
+    bump_generation(c)
 }
 
 pub fn update(c: &mut Conn, row: &ImageRow) -> R<()> {
     diesel::update(images::table.find(&row.id))
         .set(row)
         .execute(c)?;
-    Ok(())
+    bump_generation(c)
 }
 
 /// Moves an image from one status to another only if it is still in the
@@ -36,6 +36,9 @@ pub fn transition(c: &mut Conn, id: &str, from: &str, to: &str, now: i64) -> R<b
     let n = diesel::update(images::table.find(id).filter(images::status.eq(from)))
         .set((images::status.eq(to), images::updated_at.eq(now)))
         .execute(c)?;
+    if n == 1 {
+        bump_generation(c)?;
+    }
     Ok(n == 1)
 }
 
@@ -53,7 +56,7 @@ pub fn delete(c: &mut Conn, id: &str) -> R<()> {
     diesel::delete(image_tags::table.filter(image_tags::image_id.eq(id))).execute(c)?;
     diesel::delete(image_members::table.filter(image_members::image_id.eq(id))).execute(c)?;
     diesel::delete(images::table.find(id)).execute(c)?;
-    Ok(())
+    bump_generation(c)
 }
 
 /// Images in a status, oldest first (restart recovery, the scrubber).
@@ -117,7 +120,7 @@ pub fn set_properties(c: &mut Conn, id: &str, props: &BTreeMap<String, String>) 
             .values(&row)
             .execute(c)?;
     }
-    Ok(())
+    bump_generation(c)
 }
 
 /// Replaces an image's tags with `tags`, keeping their order.
@@ -134,7 +137,7 @@ pub fn set_tags(c: &mut Conn, id: &str, tags: &[String], now: i64) -> R<()> {
             .values(&row)
             .execute(c)?;
     }
-    Ok(())
+    bump_generation(c)
 }
 
 pub fn add_tag(c: &mut Conn, id: &str, tag: &str, now: i64) -> R<()> {
@@ -151,13 +154,18 @@ pub fn add_tag(c: &mut Conn, id: &str, tag: &str, now: i64) -> R<()> {
                 created_at: now,
             })
             .execute(c)?;
+        bump_generation(c)?;
     }
     Ok(())
 }
 
 /// Returns whether the tag was there.
 pub fn remove_tag(c: &mut Conn, id: &str, tag: &str) -> R<bool> {
-    Ok(diesel::delete(image_tags::table.find((id, tag))).execute(c)? == 1)
+    let removed = diesel::delete(image_tags::table.find((id, tag))).execute(c)? == 1;
+    if removed {
+        bump_generation(c)?;
+    }
+    Ok(removed)
 }
 
 pub fn tag_count(c: &mut Conn, id: &str) -> R<i64> {
@@ -171,7 +179,7 @@ pub fn touch(c: &mut Conn, id: &str, now: i64) -> R<()> {
     diesel::update(images::table.find(id))
         .set(images::updated_at.eq(now))
         .execute(c)?;
-    Ok(())
+    bump_generation(c)
 }
 
 /// A comparison in a list filter (`created_at=gte:...`).

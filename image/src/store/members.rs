@@ -2,7 +2,7 @@
 
 use super::models::MemberRow;
 use super::schema::image_members;
-use super::{AnyConnection, StoreError};
+use super::{bump_generation, AnyConnection, StoreError};
 use diesel::prelude::*;
 
 type Conn = AnyConnection;
@@ -35,16 +35,20 @@ pub fn insert(c: &mut Conn, row: &MemberRow) -> R<()> {
     diesel::insert_into(image_members::table)
         .values(row)
         .execute(c)?;
-    Ok(())
+    bump_generation(c)
 }
 
 pub fn update(c: &mut Conn, row: &MemberRow) -> R<()> {
     diesel::update(image_members::table.find((&row.image_id, &row.member)))
         .set(row)
         .execute(c)?;
-    Ok(())
+    bump_generation(c)
 }
 
 pub fn delete(c: &mut Conn, image_id: &str, member: &str) -> R<bool> {
-    Ok(diesel::delete(image_members::table.find((image_id, member))).execute(c)? == 1)
+    let removed = diesel::delete(image_members::table.find((image_id, member))).execute(c)? == 1;
+    if removed {
+        bump_generation(c)?;
+    }
+    Ok(removed)
 }

@@ -52,8 +52,18 @@ CREATE TABLE image_members (
 CREATE INDEX image_members_member ON image_members (member)
 "#;
 
+/// The generation counter every image write bumps (see
+/// `compat_api::cache`): one row.
+const V2: &str = r#"
+CREATE TABLE image_generation (
+    id INTEGER NOT NULL PRIMARY KEY,
+    value BIGINT NOT NULL
+) {OPTS};
+INSERT INTO image_generation (id, value) VALUES (1, 0)
+"#;
+
 /// `(version, ddl)`, applied in order.
-const MIGRATIONS: &[(i32, &str)] = &[(1, V1)];
+const MIGRATIONS: &[(i32, &str)] = &[(1, V1), (2, V2)];
 
 /// Creates or upgrades the image schema; returns the version reached.
 pub fn run(conn: &mut AnyConnection) -> Result<i32, StoreError> {

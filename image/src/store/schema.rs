@@ -53,4 +53,11 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    image_generation (id) {
+        id -> Integer,
+        value -> BigInt,
+    }
+}
+
 diesel::allow_tables_to_appear_in_same_query!(images, image_properties, image_tags, image_members);
