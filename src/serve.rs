@@ -110,7 +110,7 @@ fn spawn_scrubber(image: Arc<ImageService>) {
         return;
     }
     tokio::spawn(async move {
-        let mut tick = tokio::time::interval(Duration::from_secs(60));
+        let mut tick = tokio::time::interval(Duration::from_secs(image.conf.scrub_wakeup_s));
         loop {
             tick.tick().await;
             match image.scrub().await {

@@ -58,6 +58,8 @@ pub struct ImageConfig {
     pub delayed_delete: bool,
     /// `[DEFAULT] scrub_time`, seconds an image stays `pending_delete`.
     pub scrub_time_s: u64,
+    /// `[DEFAULT] wakeup_time` (glance-scrubber's), seconds between scrubs.
+    pub scrub_wakeup_s: u64,
     /// `[DEFAULT] enabled_import_methods`
     pub enabled_import_methods: Vec<String>,
     /// `[DEFAULT] disk_formats` (`[image_format] disk_formats` upstream)
@@ -108,6 +110,7 @@ impl ImageConfig {
             show_multiple_locations: conf.get_bool("DEFAULT", "show_multiple_locations", false)?,
             delayed_delete: conf.get_bool("DEFAULT", "delayed_delete", false)?,
             scrub_time_s: conf.get_or("DEFAULT", "scrub_time", 0u64)?,
+            scrub_wakeup_s: conf.get_or("DEFAULT", "wakeup_time", 300u64)?.max(1),
             enabled_import_methods: list(
                 conf,
                 "DEFAULT",

@@ -85,6 +85,9 @@ impl ImageService {
         viewer: &Viewer,
         body: Map<String, Value>,
     ) -> Result<Image, Error> {
+        if !viewer.is_member {
+            return Err(Error::Forbidden(refusal("add_image")));
+        }
         for key in body.keys() {
             check_attribute(key)?;
         }
@@ -356,8 +359,8 @@ pub(crate) fn apply_attribute(image: &mut Image, key: &str, value: Value) -> Res
             check_format_change(row, "container_format")?;
             row.container_format = text(&value);
         }
-        "min_disk" => row.min_disk = int(&value),
-        "min_ram" => row.min_ram = int(&value),
+        "min_disk" => row.min_disk = size_in(key, &value)?,
+        "min_ram" => row.min_ram = size_in(key, &value)?,
         "owner" => row.owner = text(&value),
         "tags" => {
             let mut tags: Vec<String> = Vec::new();
@@ -373,6 +376,11 @@ pub(crate) fn apply_attribute(image: &mut Image, key: &str, value: Value) -> Res
             }
             image.tags = tags;
         }
+        _ if key.chars().count() > 255 => {
+            return Err(Error::BadRequest(
+                "Custom property should not be greater than 255 characters.".into(),
+            ))
+        }
         _ => match value {
             Value::String(s) => {
                 image.properties.insert(key.to_owned(), s);
@@ -387,11 +395,19 @@ pub(crate) fn apply_attribute(image: &mut Image, key: &str, value: Value) -> Res
     Ok(())
 }
 
-fn int(value: &Value) -> i32 {
-    value
-        .as_i64()
-        .map(|v| v.clamp(0, i32::MAX as i64) as i32)
-        .unwrap_or(0)
+/// `min_disk` and `min_ram`: integers (the schema says so) from 0 to 2^31-1.
+fn size_in(key: &str, value: &Value) -> Result<i32, Error> {
+    let n = value.as_i64().unwrap_or(0);
+    if n < 0 {
+        return Err(Error::BadRequest(format!(
+            "Invalid value '{n}' for parameter '{key}': Cannot be a negative value"
+        )));
+    }
+    i32::try_from(n).map_err(|_| {
+        Error::BadRequest(format!(
+            "'{key}' value out of range, must not exceed 2147483647."
+        ))
+    })
 }
 
 fn check_format_change(row: &ImageRow, attribute: &str) -> Result<(), Error> {

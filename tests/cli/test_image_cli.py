@@ -707,3 +707,48 @@ def test_image_list_follows_every_change(cli: Cli, admin_api: ImageApi):
     assert img["id"] in {row["ID"] for row in shown}
     cli.ok("image", "delete", img["id"])
     assert name + "-renamed" not in names()
+
+
+# --------------------------------------------------------------------------
+# delayed delete (its own server): pending_delete, then the scrubber
+# --------------------------------------------------------------------------
+@pytest.fixture(scope="module")
+def delayed(tmp_path_factory):
+    srv = Server(tmp_path_factory.mktemp("imgdelayed"),
+                 extra_default="delayed_delete = true\nscrub_time = 2\nwakeup_time = 1\n")
+    try:
+        srv.start()
+        yield srv
+    finally:
+        srv.stop()
+
+
+def test_delayed_delete_keeps_data_until_scrubbed(delayed: Server):
+    api = ImageApi(delayed, admin_tok(delayed))
+    img = api.active_image(secrets.token_bytes(4096))
+    data_file = delayed.data_dir / "images" / img["id"]
+    assert data_file.is_file()
+    r = api.delete(img["id"])
+    assert r.status_code == 204, err(r)
+    # Gone for the API at once, as upstream's pending_delete images are.
+    assert api.get(img["id"]).status_code == 404
+    listed = requests.get(api.base, headers=api.h(), timeout=15).json()["images"]
+    assert img["id"] not in {i["id"] for i in listed}
+    assert data_file.is_file(), "data removed before scrub_time passed"
+    deadline = time.monotonic() + 15
+    while data_file.exists() and time.monotonic() < deadline:
+        time.sleep(0.5)
+    assert not data_file.exists(), "the scrubber did not remove the data"
+
+
+def test_create_refuses_bad_sizes_and_readers(server: Server, admin_api: ImageApi):
+    for value, text in ((-1, "Cannot be a negative value"), (2**31, "value out of range")):
+        r = requests.post(admin_api.base, json={"name": unique("neg"), "min_ram": value},
+                          headers=admin_api.h(), timeout=15)
+        assert r.status_code == 400 and text in r.json()["message"], err(r)
+    r = requests.post(admin_api.base, json={"x" * 256: "v"}, headers=admin_api.h(), timeout=15)
+    assert r.status_code == 400, err(r)
+    reader = ImageApi(server, acct_tok(server, rest_account(server, admin_tok(server), role="reader")))
+    r = requests.post(reader.base, json={"name": unique("ro")}, headers=reader.h(), timeout=15)
+    assert r.status_code == 403, err(r)
+    assert "add_image" in r.json()["message"], err(r)
