@@ -6,11 +6,6 @@ mod serve;
 
 use clap::Parser;
 
-/// API responses are built from many small allocations (JSON maps, strings,
-/// rows); mimalloc serves them markedly faster than the system allocator.
-#[global_allocator]
-static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
-
 fn main() -> std::process::ExitCode {
     let args = cli::Cli::parse();
     let _log = compat_api::logging::init(args.debug);
