@@ -69,18 +69,31 @@ pub struct PageLink {
     pub href: String,
 }
 
+/// `url` with the query, `marker` left out: a list's first page.
+pub fn first_link(url: &str, pairs: &[(String, String)]) -> String {
+    let query = query_without_marker(pairs);
+    if query.is_empty() {
+        return url.to_owned();
+    }
+    format!("{url}?{}", query.join("&"))
+}
+
 /// The `next` link: the same query with `marker` set to the last item.
 pub fn next_link(url: &str, pairs: &[(String, String)], last_id: &str) -> PageLink {
-    let mut query: Vec<String> = pairs
-        .iter()
-        .filter(|(k, _)| k != "marker")
-        .map(|(k, v)| format!("{}={}", encode(k), encode(v)))
-        .collect();
+    let mut query = query_without_marker(pairs);
     query.push(format!("marker={}", encode(last_id)));
     PageLink {
         rel: "next",
         href: format!("{url}?{}", query.join("&")),
     }
+}
+
+fn query_without_marker(pairs: &[(String, String)]) -> Vec<String> {
+    pairs
+        .iter()
+        .filter(|(k, _)| k != "marker")
+        .map(|(k, v)| format!("{}={}", encode(k), encode(v)))
+        .collect()
 }
 
 fn encode(text: &str) -> String {
@@ -140,5 +153,13 @@ mod tests {
             "c d",
         );
         assert_eq!(link.href, "http://h/v2/images?limit=2&marker=c%20d");
+        assert_eq!(
+            first_link("/v2/images", &q(&[("marker", "x")])),
+            "/v2/images"
+        );
+        assert_eq!(
+            first_link("/v2/images", &q(&[("limit", "2"), ("marker", "x")])),
+            "/v2/images?limit=2"
+        );
     }
 }

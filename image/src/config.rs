@@ -81,10 +81,6 @@ pub struct ImageConfig {
     pub list_cache_size: usize,
 }
 
-fn list(conf: &Config, section: &str, option: &str, default: &[&str]) -> Vec<String> {
-    conf.get_list(section, option, default)
-}
-
 impl ImageConfig {
     pub fn from_config(conf: &Config, data_dir: &Path) -> Result<Self, ConfigError> {
         let default_db = format!("sqlite:///{}", data_dir.join("image.db").display());
@@ -111,14 +107,12 @@ impl ImageConfig {
             delayed_delete: conf.get_bool("DEFAULT", "delayed_delete", false)?,
             scrub_time_s: conf.get_or("DEFAULT", "scrub_time", 0u64)?,
             scrub_wakeup_s: conf.get_or("DEFAULT", "wakeup_time", 300u64)?.max(1),
-            enabled_import_methods: list(
-                conf,
+            enabled_import_methods: conf.get_list(
                 "DEFAULT",
                 "enabled_import_methods",
                 &["glance-direct", "web-download"],
             ),
-            disk_formats: list(
-                conf,
+            disk_formats: conf.get_list(
                 "image_format",
                 "disk_formats",
                 &[
@@ -126,8 +120,7 @@ impl ImageConfig {
                     "ploop",
                 ],
             ),
-            container_formats: list(
-                conf,
+            container_formats: conf.get_list(
                 "image_format",
                 "container_formats",
                 &[
@@ -150,10 +143,10 @@ impl ImageConfig {
                 .unwrap_or_else(|| data_dir.join("staging")),
             list_cache_size: conf.get_or("image", "list_cache_size", 1024usize)?,
             import_filter: ImportFilter {
-                allowed_schemes: list(conf, FILTER, "allowed_schemes", &["http", "https"]),
-                disallowed_schemes: list(conf, FILTER, "disallowed_schemes", &[]),
-                allowed_hosts: list(conf, FILTER, "allowed_hosts", &[]),
-                disallowed_hosts: list(conf, FILTER, "disallowed_hosts", &[]),
+                allowed_schemes: conf.get_list(FILTER, "allowed_schemes", &["http", "https"]),
+                disallowed_schemes: conf.get_list(FILTER, "disallowed_schemes", &[]),
+                allowed_hosts: conf.get_list(FILTER, "allowed_hosts", &[]),
+                disallowed_hosts: conf.get_list(FILTER, "disallowed_hosts", &[]),
                 allowed_ports: ports(conf, "allowed_ports", &["80", "443"])?,
                 disallowed_ports: ports(conf, "disallowed_ports", &[])?,
             },
@@ -164,7 +157,7 @@ impl ImageConfig {
 const FILTER: &str = "import_filtering_opts";
 
 fn ports(conf: &Config, option: &str, default: &[&str]) -> Result<Vec<u16>, ConfigError> {
-    list(conf, FILTER, option, default)
+    conf.get_list(FILTER, option, default)
         .into_iter()
         .map(|p| {
             p.parse().map_err(|_| ConfigError::Invalid {
@@ -179,7 +172,7 @@ fn ports(conf: &Config, option: &str, default: &[&str]) -> Result<Vec<u16>, Conf
 
 /// `enabled_backends = fast:file, cheap:file`; only the file store exists.
 fn backends(conf: &Config, data_dir: &Path) -> Result<Vec<BackendConfig>, ConfigError> {
-    list(conf, "DEFAULT", "enabled_backends", &[])
+    conf.get_list("DEFAULT", "enabled_backends", &[])
         .into_iter()
         .map(|entry| {
             let (id, kind) = entry.split_once(':').unwrap_or((entry.as_str(), "file"));

@@ -115,13 +115,7 @@ fn decode_path(path: &str) -> Result<String, Error> {
     if rest.is_empty() || rest.contains('/') {
         return Err(invalid());
     }
-    if rest.contains('~')
-        && !rest
-            .replace("~0", "")
-            .replace("~1", "")
-            .chars()
-            .all(|c| c != '~')
-    {
+    if rest.replace("~0", "").replace("~1", "").contains('~') {
         return Err(bad(format!(
             "Pointer `{path}` contains \"~\" not part of a recognized escape sequence."
         )));

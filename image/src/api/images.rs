@@ -12,7 +12,7 @@ use actix_web::http::header;
 use actix_web::{web, HttpRequest, HttpResponse, ResponseError};
 use bytes::Bytes;
 use compat_api::body::{JsonBody, RequestBody};
-use compat_api::pagination::next_link;
+use compat_api::pagination::{first_link, next_link};
 use compat_api::query::Query;
 use compat_api::time::{iso_seconds_z, parse_iso};
 use compat_api::{ApiError, AuthContext};
@@ -309,7 +309,7 @@ pub async fn list_images(
             .iter()
             .map(|i| image_view(i, &svc, &viewer))
             .collect(),
-        first: first_link(&pairs),
+        first: first_link("/v2/images", &pairs),
         schema: "/v2/schemas/images",
         next,
     };
@@ -323,20 +323,6 @@ fn json_response(body: Bytes) -> HttpResponse {
     HttpResponse::Ok()
         .content_type(actix_web::http::header::ContentType::json())
         .body(body)
-}
-
-/// `/v2/images` with the query, marker left out.
-fn first_link(pairs: &[(String, String)]) -> String {
-    let rest: Vec<(String, String)> = pairs
-        .iter()
-        .filter(|(k, _)| k != "marker")
-        .cloned()
-        .collect();
-    if rest.is_empty() {
-        return "/v2/images".into();
-    }
-    let link = next_link("/v2/images", &rest, "");
-    link.href.trim_end_matches("&marker=").to_owned()
 }
 
 /// A list request, read from the query string as glance reads it.
