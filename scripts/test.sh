@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The whole test suite: Rust unit and integration tests (identity on SQLite,
 # PostgreSQL and MariaDB), the stock `openstack` and `glance` CLI flows, and
-# the Tempest subset (identity, image) against a running ferrostack on each
+# the Tempest subset (identity, image, network) against a running ferrostack on each
 # database backend.
 # Installs what it needs (apt packages, a Python venv with the clients and
 # Tempest) and starts the local database servers if they are down.
@@ -72,6 +72,7 @@ start_server() { # start_server DIR CONNECTION
     {
         printf '[DEFAULT]\nbind_host = 127.0.0.1\npublic_port = %s\n' "$port"
         printf '[image]\nbind_port = %s\n' "$(free_port)"
+        printf '[network]\nbind_port = %s\n' "$(free_port)"
         printf '[database]\nconnection = %s\n' "$connection"
         printf '[identity]\npassword_hash_rounds = 4\n'
         cat tempest-subset/identity-security.ini
@@ -95,8 +96,8 @@ tempest_on() { # tempest_on NAME CONNECTION
         STATUS=1 FAILED=$((FAILED + 1))
         return
     fi
-    stage "tempest identity and image on $name" "$dir/tempest.log" \
-        tempest-subset/run.sh --clouds "$dir/data/clouds.yaml" identity image
+    stage "tempest identity, image and network on $name" "$dir/tempest.log" \
+        tempest-subset/run.sh --clouds "$dir/data/clouds.yaml" identity image network
     count "$dir/tempest.log" "^[0-9]+ passed, [0-9]+ failed" ""
     stop_server
 }

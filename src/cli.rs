@@ -6,6 +6,7 @@ use compat_api::config::Config;
 use identity::bootstrap::{BootstrapOptions, CatalogEntry};
 use identity::{Identity, IdentityConfig};
 use image::{ImageConfig, ImageService};
+use network::{NetworkConfig, NetworkService};
 use std::path::PathBuf;
 use std::sync::Arc;
 
@@ -83,6 +84,11 @@ pub fn open_image(ctx: &Runtime) -> Result<Arc<ImageService>> {
     Ok(ImageService::open(conf)?)
 }
 
+pub fn open_network(ctx: &Runtime) -> Result<Arc<NetworkService>> {
+    let conf = NetworkConfig::from_config(&ctx.conf, &ctx.data_dir)?;
+    Ok(NetworkService::open(conf)?)
+}
+
 /// Where each API listens and what URLs the catalog advertises.
 pub struct Endpoints {
     pub bind_host: String,
@@ -92,6 +98,10 @@ pub struct Endpoints {
     pub image_port: u16,
     /// `[image] public_endpoint`, else derived from the bind address.
     pub image_url: String,
+    /// `[network] bind_port` (neutron's `bind_port`), 9696 by default.
+    pub network_port: u16,
+    /// `[network] public_endpoint`, else derived from the bind address.
+    pub network_url: String,
 }
 
 impl Endpoints {
@@ -115,8 +125,15 @@ impl Endpoints {
             .get("image", "public_endpoint")
             .map(|e| e.trim_end_matches('/').to_owned())
             .unwrap_or_else(|| format!("http://{advertised_host}:{image_port}"));
+        let network_port = conf.get_or("network", "bind_port", 9696u16)?;
+        let network_url = conf
+            .get("network", "public_endpoint")
+            .map(|e| e.trim_end_matches('/').to_owned())
+            .unwrap_or_else(|| format!("http://{advertised_host}:{network_port}"));
         Ok(Endpoints {
             bind_host,
+            network_port,
+            network_url,
             identity_port,
             identity_url,
             image_port,
@@ -136,6 +153,11 @@ impl Endpoints {
                 service_type: "image".into(),
                 name: "glance".into(),
                 url: self.image_url.clone(),
+            },
+            CatalogEntry {
+                service_type: "network".into(),
+                name: "neutron".into(),
+                url: self.network_url.clone(),
             },
         ]
     }
@@ -170,7 +192,8 @@ fn manage(ctx: Runtime, action: Manage) -> Result<()> {
     match action {
         Manage::DbSync => {
             open_image(&ctx)?;
-            println!("identity and image databases are up to date");
+            open_network(&ctx)?;
+            println!("identity, image and network databases are up to date");
         }
         Manage::Bootstrap { bootstrap_password } => {
             let endpoints = Endpoints::from_config(&ctx.conf)?;

@@ -1,6 +1,6 @@
 //! `ferrostack all-in-one`: every API this build has, in one process.
 
-use crate::cli::{bootstrap_options, open_identity, open_image, Endpoints, Runtime};
+use crate::cli::{bootstrap_options, open_identity, open_image, open_network, Endpoints, Runtime};
 use actix_web::{web, HttpServer};
 use anyhow::{Context, Result};
 use compat_api::app::service_app;
@@ -8,6 +8,7 @@ use compat_api::body::DEFAULT_BODY_LIMIT;
 use compat_api::ErrorFormat;
 use identity::Identity;
 use image::ImageService;
+use network::NetworkService;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -15,6 +16,7 @@ pub fn all_in_one(rt: Runtime) -> Result<()> {
     let started = Instant::now();
     let identity = open_identity(&rt)?;
     let image = open_image(&rt)?;
+    let network = open_network(&rt)?;
     let endpoints = Endpoints::from_config(&rt.conf)?;
     let password = std::env::var("OS_BOOTSTRAP_PASSWORD")
         .ok()
@@ -28,6 +30,11 @@ pub fn all_in_one(rt: Runtime) -> Result<()> {
     if let (true, Some(p)) = (report.admin_created, &report.admin_password) {
         crate::clouds::write(&rt.data_dir, &endpoints.identity_url, p, &opts.region)?;
     }
+    if let Some(nets) = &network.conf.bootstrap {
+        if network.bootstrap(&report.admin_project_id, nets)? {
+            tracing::info!("created the public and private networks");
+        }
+    }
     let workers = rt.conf.get_or("DEFAULT", "workers", 0usize)?;
     let body_limit = rt.conf.get_or(
         "oslo_middleware",
@@ -38,7 +45,11 @@ pub fn all_in_one(rt: Runtime) -> Result<()> {
         .enable_all()
         .build()
         .context("cannot start the async runtime")?;
-    let services = Services { identity, image };
+    let services = Services {
+        identity,
+        image,
+        network,
+    };
     runtime.block_on(serve(
         services, endpoints, workers, body_limit, &rt, started,
     ))
@@ -48,6 +59,7 @@ pub fn all_in_one(rt: Runtime) -> Result<()> {
 struct Services {
     identity: Arc<Identity>,
     image: Arc<ImageService>,
+    network: Arc<NetworkService>,
 }
 
 async fn serve(
@@ -58,7 +70,11 @@ async fn serve(
     rt: &Runtime,
     started: Instant,
 ) -> Result<()> {
-    let Services { identity, image } = services;
+    let Services {
+        identity,
+        image,
+        network,
+    } = services;
     spawn_housekeeping(identity.clone());
     spawn_scrubber(image.clone());
     let verifier = identity.verifier.clone();
@@ -73,30 +89,47 @@ async fn serve(
     .bind((endpoints.bind_host.as_str(), endpoints.identity_port))
     .with_context(|| listen_error(&endpoints, endpoints.identity_port))?;
     let image_data = web::Data::from(image);
+    let image_verifier = verifier.clone();
     let mut image_server = HttpServer::new(move || {
         service_app(ErrorFormat::Glance, body_limit)
             .app_data(image_data.clone())
-            .app_data(verifier.clone())
+            .app_data(image_verifier.clone())
             .configure(image::api::configure)
     })
     .bind((endpoints.bind_host.as_str(), endpoints.image_port))
     .with_context(|| listen_error(&endpoints, endpoints.image_port))?;
+    let network_data = web::Data::from(network);
+    let mut network_server = HttpServer::new(move || {
+        service_app(ErrorFormat::Neutron, body_limit)
+            .app_data(network_data.clone())
+            .app_data(verifier.clone())
+            .configure(network::api::configure)
+    })
+    .bind((endpoints.bind_host.as_str(), endpoints.network_port))
+    .with_context(|| listen_error(&endpoints, endpoints.network_port))?;
     if workers > 0 {
         identity_server = identity_server.workers(workers);
         image_server = image_server.workers(workers);
+        network_server = network_server.workers(workers);
     }
     tracing::info!(
-        "ferrostack ready in {} ms: identity {}/v3, image {}, data in {}",
+        "ferrostack ready in {} ms: identity {}/v3, image {}, network {}, data in {}",
         started.elapsed().as_millis(),
         endpoints.identity_url,
         endpoints.image_url,
+        endpoints.network_url,
         rt.data_dir.display()
     );
     eprintln!(
-        "ferrostack ready: identity {}/v3, image {}",
-        endpoints.identity_url, endpoints.image_url
+        "ferrostack ready: identity {}/v3, image {}, network {}",
+        endpoints.identity_url, endpoints.image_url, endpoints.network_url
     );
-    tokio::try_join!(identity_server.run(), image_server.run()).context("server failed")?;
+    tokio::try_join!(
+        identity_server.run(),
+        image_server.run(),
+        network_server.run()
+    )
+    .context("server failed")?;
     Ok(())
 }
 

@@ -131,6 +131,78 @@ def add_image_options(conf, region, interface):
     conf["enforce_scope"] = {"glance": "False"}
 
 
+# Extension aliases ferrostack's network service lists at /v2.0/extensions
+# (network/src/api/extensions.rs); Tempest skips tests needing others.
+NETWORK_EXTENSIONS = [
+    "allowed-address-pairs", "auto-allocated-topology", "binding",
+    "default-subnetpools", "external-net", "ext-gw-mode", "extra_dhcp_opt",
+    "extraroute", "extraroute-atomic", "l2_adjacency", "net-mtu",
+    "net-mtu-writable", "network-ip-availability", "pagination",
+    "port-security", "project-id", "provider", "quotas", "quota_details",
+    "revision-if-match", "router", "security-group", "sorting",
+    "standard-attr-description", "standard-attr-revisions",
+    "standard-attr-tag", "standard-attr-timestamp", "stateful-security-group",
+    "subnet_allocation", "subnet-service-types",
+]
+
+
+def find_public_network(auth, user_domain, project_domain, interface):
+    """The id of the external network named 'public' (created by ferrostack's
+    bootstrap), looked up through the catalog with the admin credentials."""
+    import json
+    import urllib.request
+
+    body = {"auth": {
+        "identity": {"methods": ["password"], "password": {"user": {
+            "name": auth["username"], "password": auth["password"],
+            "domain": {"name": user_domain}}}},
+        "scope": {"project": {"name": auth["project_name"],
+                              "domain": {"name": project_domain}}},
+    }}
+    req = urllib.request.Request(
+        v3_url(auth["auth_url"]) + "/auth/tokens",
+        data=json.dumps(body).encode(),
+        headers={"Content-Type": "application/json"}, method="POST")
+    with urllib.request.urlopen(req, timeout=30) as r:
+        token = r.headers["X-Subject-Token"]
+        catalog = json.load(r)["token"]["catalog"]
+    urls = [e["url"] for s in catalog if s["type"] == "network"
+            for e in s["endpoints"] if e["interface"] == interface]
+    if not urls:
+        die("no network endpoint in the catalog")
+    req = urllib.request.Request(
+        urls[0].rstrip("/") + "/v2.0/networks?router:external=True&name=public",
+        headers={"X-Auth-Token": token})
+    with urllib.request.urlopen(req, timeout=30) as r:
+        nets = json.load(r)["networks"]
+    if not nets:
+        die("no external network named 'public'")
+    return nets[0]["id"]
+
+
+def add_network_options(conf, region, interface, public_network_id):
+    """[network] and [network-feature-enabled] for ferrostack's Neutron API."""
+    conf["network"] = {
+        "catalog_type": "network",
+        "endpoint_type": interface,
+        "region": region,
+        "project_network_cidr": "10.100.0.0/16",
+        "project_network_mask_bits": "28",
+        "project_network_v6_cidr": "2001:db8::/48",
+        "project_network_v6_mask_bits": "64",
+        "public_network_id": public_network_id,
+        "floating_network_name": "public",
+        "shared_physical_network": "False",
+    }
+    conf["network-feature-enabled"] = {
+        "ipv6": "True",
+        "ipv6_subnet_attributes": "True",
+        "port_security": "True",
+        "floating_ips": "True",
+        "api_extensions": ",".join(NETWORK_EXTENSIONS),
+    }
+
+
 def truthy(v):
     if isinstance(v, bool):
         return v
@@ -191,8 +263,8 @@ def main():
         "admin_domain_name": user_domain,
         "default_credentials_domain_name": user_domain,
     }
-    if not available["neutron"]:
-        conf["auth"]["create_isolated_networks"] = "False"
+    # Network tests create their own networks; the others need none.
+    conf["auth"]["create_isolated_networks"] = "False"
     conf["identity"] = {
         "uri_v3": v3_url(auth["auth_url"]),
         "auth_version": "v3",
@@ -226,6 +298,9 @@ def main():
     conf["service_available"] = {k: str(v) for k, v in available.items()}
     if "image" in services:
         add_image_options(conf, region, interface)
+    if "network" in services:
+        public = find_public_network(auth, user_domain, project_domain, interface)
+        add_network_options(conf, region, interface, public)
 
     for extra in args.conf_extra:
         cp = configparser.ConfigParser(interpolation=None)

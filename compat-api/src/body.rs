@@ -29,6 +29,9 @@ pub trait RequestBody: DeserializeOwned + 'static {
     }
 }
 
+/// Any JSON document, for APIs that read their bodies attribute by attribute.
+impl RequestBody for Value {}
+
 /// Compiles a schema once per type: `fn schema() -> Option<&'static Validator> { json_schema!({...}) }`.
 #[macro_export]
 macro_rules! json_schema {

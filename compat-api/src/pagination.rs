@@ -80,10 +80,34 @@ pub fn first_link(url: &str, pairs: &[(String, String)]) -> String {
 
 /// The `next` link: the same query with `marker` set to the last item.
 pub fn next_link(url: &str, pairs: &[(String, String)], last_id: &str) -> PageLink {
-    let mut query = query_without_marker(pairs);
-    query.push(format!("marker={}", encode(last_id)));
+    marker_link("next", url, pairs, last_id, false)
+}
+
+/// The `previous` link of neutron's pagination: the first item of this page
+/// as marker, walking backwards (`page_reverse=True`).
+pub fn previous_link(url: &str, pairs: &[(String, String)], first_id: &str) -> PageLink {
+    marker_link("previous", url, pairs, first_id, true)
+}
+
+fn marker_link(
+    rel: &'static str,
+    url: &str,
+    pairs: &[(String, String)],
+    marker: &str,
+    reverse: bool,
+) -> PageLink {
+    let mut query: Vec<String> = pairs
+        .iter()
+        .filter(|(k, _)| k != "page_reverse")
+        .filter(|(k, _)| k != "marker")
+        .map(|(k, v)| format!("{}={}", encode(k), encode(v)))
+        .collect();
+    query.push(format!("marker={}", encode(marker)));
+    if reverse {
+        query.push("page_reverse=True".into());
+    }
     PageLink {
-        rel: "next",
+        rel,
         href: format!("{url}?{}", query.join("&")),
     }
 }

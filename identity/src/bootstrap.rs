@@ -40,6 +40,8 @@ pub struct BootstrapReport {
     pub generated_password: Option<String>,
     pub admin_created: bool,
     pub admin_password: Option<String>,
+    /// The `admin` project, which owns the resources other services bootstrap.
+    pub admin_project_id: String,
 }
 
 fn ensure_role(c: &mut AnyConnection, name: &str) -> Result<Role, Error> {
@@ -191,7 +193,7 @@ impl Identity {
             None => None,
         };
         report.admin_created = existing_admin.is_none();
-        self.db.write_sync(|c| -> Result<(), Error> {
+        report.admin_project_id = self.db.write_sync(|c| -> Result<String, Error> {
             if res_q::get_domain(c, &domain_id)?.is_none() {
                 res_q::insert_domain(
                     c,
@@ -268,7 +270,8 @@ impl Identity {
                 SYSTEM_TARGET,
                 &admin_role.id,
             )?;
-            ensure_catalog(c, &opts.region, &opts.services)
+            ensure_catalog(c, &opts.region, &opts.services)?;
+            Ok(admin_project.id)
         })?;
         self.catalog.invalidate();
         Ok(report)

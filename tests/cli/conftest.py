@@ -148,6 +148,7 @@ class Server:
         self.data_dir.mkdir(parents=True, exist_ok=True)
         self.port = port or free_port()
         self.image_port = free_port()
+        self.network_port = free_port()
         self.extra_config = extra_config
         self.extra_default = extra_default
         self.password = password or ("Pw-" + secrets.token_hex(12))
@@ -169,6 +170,10 @@ class Server:
     def image_url(self) -> str:
         return f"http://127.0.0.1:{self.image_port}"
 
+    @property
+    def network_url(self) -> str:
+        return f"http://127.0.0.1:{self.network_port}"
+
     def write_config(self) -> None:
         lines = [
             "[DEFAULT]",
@@ -178,6 +183,9 @@ class Server:
             "",
             "[image]",
             f"bind_port = {self.image_port}",
+            "",
+            "[network]",
+            f"bind_port = {self.network_port}",
             "",
             "[identity]",
             "password_hash_rounds = 4",

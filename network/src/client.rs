@@ -1,0 +1,127 @@
+//! How compute uses the network service in this process: create a port
+//! for an instance, bind it to a host, read what the host must plug, and
+//! delete it. An HTTP implementation joins this one when compute runs in
+//! another process.
+
+use crate::error::Result;
+use crate::policy::Caller;
+use crate::ports::{self, FixedIpRequest, PortRequest};
+use crate::{subnets, NetworkService};
+use std::sync::Arc;
+
+/// One address of a bound port, with what a guest needs to configure it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct VifAddress {
+    pub ip_address: String,
+    pub subnet_id: String,
+    pub cidr: String,
+    pub gateway_ip: Option<String>,
+    pub dns_nameservers: Vec<String>,
+}
+
+/// What a compute host asks for when it binds a port, and gets back.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PortBinding {
+    pub port_id: String,
+    pub network_id: String,
+    pub mac_address: String,
+    /// `bridge` (a Linux bridge per network) once bound; `unbound` before.
+    pub vif_type: String,
+    pub vif_details: serde_json::Value,
+    /// The bridge to plug the tap device into.
+    pub bridge: String,
+    pub mtu: i32,
+    pub addresses: Vec<VifAddress>,
+}
+
+/// A port request on behalf of an instance.
+#[derive(Debug, Clone, Default)]
+pub struct PortSpec {
+    pub network_id: String,
+    /// A fixed address the user asked for.
+    pub ip_address: Option<String>,
+    pub device_id: String,
+    pub security_groups: Option<Vec<String>>,
+}
+
+#[allow(async_fn_in_trait)]
+pub trait NetworkClient {
+    /// Creates a port owned by `caller`'s project.
+    async fn create_port(&self, caller: Caller, spec: PortSpec) -> Result<String>;
+    /// Binds the port to `host` and returns what to plug.
+    async fn bind_port(&self, port_id: &str, host: &str, device_id: &str) -> Result<PortBinding>;
+    async fn delete_port(&self, port_id: &str) -> Result<()>;
+}
+
+/// The in-process implementation, for the all-in-one binary.
+pub struct InProcess(pub Arc<NetworkService>);
+
+impl NetworkClient for InProcess {
+    async fn create_port(&self, caller: Caller, spec: PortSpec) -> Result<String> {
+        let req = PortRequest {
+            network_id: Some(spec.network_id),
+            device_id: Some(spec.device_id),
+            device_owner: Some("compute:nova".into()),
+            security_groups: spec.security_groups,
+            fixed_ips: spec.ip_address.map(|ip| {
+                vec![FixedIpRequest {
+                    ip_address: Some(ip),
+                    ..Default::default()
+                }]
+            }),
+            ..Default::default()
+        };
+        let port = self
+            .0
+            .write(caller, move |c, ctx| ports::create(c, ctx, req))
+            .await?;
+        Ok(port.row.id)
+    }
+
+    async fn bind_port(&self, port_id: &str, host: &str, device_id: &str) -> Result<PortBinding> {
+        let id = port_id.to_owned();
+        let req = PortRequest {
+            binding_host_id: Some(host.to_owned()),
+            device_id: Some(device_id.to_owned()),
+            ..Default::default()
+        };
+        self.0
+            .write(Caller::admin(), move |c, ctx| {
+                let port = ports::update(c, ctx, &id, req, None)?;
+                let network = crate::networks::visible(c, ctx.caller, &port.row.network_id)?;
+                let subnets = subnets::of_network(c, &network.id)?;
+                let addresses = port
+                    .fixed_ips
+                    .iter()
+                    .filter_map(|f| {
+                        let s = subnets.iter().find(|s| s.row.id == f.subnet_id)?;
+                        Some(VifAddress {
+                            ip_address: f.ip_address.clone(),
+                            subnet_id: s.row.id.clone(),
+                            cidr: s.row.cidr.clone(),
+                            gateway_ip: s.row.gateway_ip.clone(),
+                            dns_nameservers: s.dns_nameservers.clone(),
+                        })
+                    })
+                    .collect();
+                Ok(PortBinding {
+                    port_id: port.row.id.clone(),
+                    bridge: ports::bridge_name(&network.id),
+                    network_id: network.id,
+                    mac_address: port.row.mac_address,
+                    vif_type: port.row.binding_vif_type,
+                    vif_details: port.binding_vif_details,
+                    mtu: network.mtu,
+                    addresses,
+                })
+            })
+            .await
+    }
+
+    async fn delete_port(&self, port_id: &str) -> Result<()> {
+        let id = port_id.to_owned();
+        self.0
+            .write(Caller::admin(), move |c, _| ports::delete_unchecked(c, &id))
+            .await
+    }
+}
