@@ -20,29 +20,18 @@ while [ $# -gt 0 ]; do
     esac
 done
 
-command -v wrk >/dev/null || { apt-get update -qq && apt-get install -y -qq wrk >/dev/null; }
-install_system_packages
-require_cargo
-cd "$ROOT"
-cargo build --release --bin ferrostack >&2
-BIN="$CARGO_TARGET_DIR/release/ferrostack"
-
-WORK=$(mktemp -d "${TMPDIR:-/tmp}/ferrostack-bench.XXXXXX")
-PORT=$(free_port)
-URL="http://127.0.0.1:$PORT"
-PASSWORD="bench-$RANDOM-secret"
-printf '[DEFAULT]\npublic_port = %s\n[identity]\npassword_hash_rounds = %s\n' "$PORT" "$ROUNDS" > "$WORK/conf.ini"
+bench_setup "$ROUNDS"
 
 rss_mib() { awk '/VmRSS/ {printf "%.1f", $2/1024}' "/proc/$1/status"; }
 
 # First start bootstraps (one bcrypt hash); the measured start is the second.
-OS_BOOTSTRAP_PASSWORD=$PASSWORD "$BIN" all-in-one --data-dir "$WORK/data" --config "$WORK/conf.ini" >/dev/null 2>&1 &
+OS_BOOTSTRAP_PASSWORD=$PASSWORD "$BIN" all-in-one --data-dir "$WORK/data" --config "$CONF" >/dev/null 2>&1 &
 PID=$!
 wait_http "$URL/v3" 30
 kill $PID; wait $PID 2>/dev/null || true
 
 start_ns=$(date +%s%N)
-"$BIN" all-in-one --data-dir "$WORK/data" --config "$WORK/conf.ini" >/dev/null 2>"$WORK/server.log" &
+"$BIN" all-in-one --data-dir "$WORK/data" --config "$CONF" >/dev/null 2>"$WORK/server.log" &
 PID=$!
 trap 'kill $PID 2>/dev/null; rm -rf "$WORK"' EXIT
 until curl -s -o /dev/null "$URL/v3"; do sleep 0.005; done
@@ -51,8 +40,7 @@ sleep 1
 idle_rss=$(rss_mib $PID)
 
 BODY="{\"auth\":{\"identity\":{\"methods\":[\"password\"],\"password\":{\"user\":{\"name\":\"admin\",\"domain\":{\"name\":\"Default\"},\"password\":\"$PASSWORD\"}}},\"scope\":{\"project\":{\"name\":\"admin\",\"domain\":{\"name\":\"Default\"}}}}}"
-TOKEN=$(curl -s -D - -o /dev/null -H 'Content-Type: application/json' -d "$BODY" "$URL/v3/auth/tokens" | awk 'tolower($1)=="x-subject-token:" {print $2}' | tr -d '\r')
-[ -n "$TOKEN" ] || { echo "no token" >&2; exit 1; }
+TOKEN=$(admin_token)
 
 cat > "$WORK/issue.lua" <<LUA
 wrk.method = "POST"

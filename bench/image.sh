@@ -22,25 +22,13 @@ while [ $# -gt 0 ]; do
     esac
 done
 
-command -v wrk >/dev/null || { apt-get update -qq && apt-get install -y -qq wrk >/dev/null; }
-install_system_packages
-require_cargo
-cd "$ROOT"
-cargo build --release --bin ferrostack >&2
+bench_setup 4
 cargo build --release -p image --example hash_speed >&2
-BIN="$CARGO_TARGET_DIR/release/ferrostack"
 HASH_SPEED="$CARGO_TARGET_DIR/release/examples/hash_speed"
-
-WORK=$(mktemp -d "${TMPDIR:-/tmp}/ferrostack-bench.XXXXXX")
-PORT=$(free_port) IMAGE_PORT=$(free_port)
-URL="http://127.0.0.1:$PORT" IMAGE_URL="http://127.0.0.1:$IMAGE_PORT"
-PASSWORD="bench-$RANDOM-secret"
-printf '[DEFAULT]\npublic_port = %s\n[image]\nbind_port = %s\n[identity]\npassword_hash_rounds = 4\n' \
-    "$PORT" "$IMAGE_PORT" > "$WORK/conf.ini"
 
 start_server() { # start_server [ENV=VALUE...]
     env OS_BOOTSTRAP_PASSWORD="$PASSWORD" "$@" "$BIN" all-in-one --data-dir "$WORK/data" \
-        --config "$WORK/conf.ini" >/dev/null 2>>"$WORK/server.log" &
+        --config "$CONF" >/dev/null 2>>"$WORK/server.log" &
     PID=$!
     wait_http "$IMAGE_URL/versions" 30
 }
@@ -65,9 +53,7 @@ peak_rss_growth() {
         'BEGIN {printf "%.3f %.1f\n", (e - s) / 1e9, (p > b ? p - b : 0) / 1024}'
 }
 
-BODY="{\"auth\":{\"identity\":{\"methods\":[\"password\"],\"password\":{\"user\":{\"name\":\"admin\",\"domain\":{\"name\":\"Default\"},\"password\":\"$PASSWORD\"}}},\"scope\":{\"project\":{\"name\":\"admin\",\"domain\":{\"name\":\"Default\"}}}}}"
-TOKEN=$(curl -s -D - -o /dev/null -H 'Content-Type: application/json' -d "$BODY" "$URL/v3/auth/tokens" | awk 'tolower($1)=="x-subject-token:" {print $2}' | tr -d '\r')
-[ -n "$TOKEN" ] || { echo "no token" >&2; exit 1; }
+TOKEN=$(admin_token)
 AUTH=(-H "X-Auth-Token: $TOKEN")
 
 create_image() { # create_image NAME: prints the new image id

@@ -82,3 +82,46 @@ wait_http() {
     echo "nothing answers at $url" >&2
     return 1
 }
+
+# --- benchmarks -----------------------------------------------------------
+
+# bench_setup ROUNDS: wrk, a release build and a work directory with a
+# config giving every API a free port. Sets BIN WORK CONF PASSWORD and
+# PORT/URL, IMAGE_PORT/IMAGE_URL, NETWORK_PORT/NETWORK_URL. Extra config
+# lines can be appended to "$CONF" afterwards (in new sections).
+bench_setup() {
+    local rounds=$1
+    command -v wrk >/dev/null || { apt-get update -qq && apt-get install -y -qq wrk >/dev/null; }
+    install_system_packages
+    require_cargo
+    cd "$ROOT"
+    cargo build --release --bin ferrostack >&2
+    BIN="$CARGO_TARGET_DIR/release/ferrostack"
+    WORK=$(mktemp -d "${TMPDIR:-/tmp}/ferrostack-bench.XXXXXX")
+    PORT=$(free_port) IMAGE_PORT=$(free_port) NETWORK_PORT=$(free_port)
+    URL="http://127.0.0.1:$PORT" IMAGE_URL="http://127.0.0.1:$IMAGE_PORT"
+    NETWORK_URL="http://127.0.0.1:$NETWORK_PORT"
+    PASSWORD="bench-$RANDOM-secret"
+    CONF="$WORK/conf.ini"
+    printf '[DEFAULT]\npublic_port = %s\n[image]\nbind_port = %s\n[network]\nbind_port = %s\n[identity]\npassword_hash_rounds = %s\n' \
+        "$PORT" "$IMAGE_PORT" "$NETWORK_PORT" "$rounds" > "$CONF"
+}
+
+# admin_token: a token of the bootstrap admin, scoped to the admin project.
+admin_token() {
+    local body token
+    body="{\"auth\":{\"identity\":{\"methods\":[\"password\"],\"password\":{\"user\":{\"name\":\"admin\",\"domain\":{\"name\":\"Default\"},\"password\":\"$PASSWORD\"}}},\"scope\":{\"project\":{\"name\":\"admin\",\"domain\":{\"name\":\"Default\"}}}}}"
+    token=$(curl -s -D - -o /dev/null -H 'Content-Type: application/json' -d "$body" "$URL/v3/auth/tokens" \
+        | awk 'tolower($1)=="x-subject-token:" {print $2}' | tr -d '\r')
+    [ -n "$token" ] || { echo "no token" >&2; return 1; }
+    echo "$token"
+}
+
+# wrk_rate LOG: requests/s of a wrk run, and its non-2xx count.
+wrk_rate() {
+    local rate errors
+    rate=$(awk '/Requests\/sec/ {print $2}' "$1")
+    errors=$(awk '/Non-2xx/ {print $NF}' "$1")
+    echo "${rate:-0} ${errors:-0}"
+}
+

@@ -270,11 +270,17 @@ pub fn delete(c: &mut Conn, ctx: &Ctx, id: &str) -> Result<()> {
     }
     let ports = store::ports::of_network(c, id)?;
     let auto_deleted = |owner: &str| owner == "network:dhcp" || owner == crate::ports::FLOATING_IP;
-    if ports.iter().any(|p| !auto_deleted(&p.device_owner)) {
+    let in_use: Vec<&str> = ports
+        .iter()
+        .filter(|p| !auto_deleted(&p.device_owner))
+        .map(|p| p.id.as_str())
+        .collect();
+    if !in_use.is_empty() {
         return Err(Error::conflict(
             "NetworkInUse",
             format!(
-                "Unable to complete operation on network {id}. There are one or more ports still in use on the network."
+                "Unable to complete operation on network {id}. There are one or more ports still in use on the network, id for these ports is: {}.",
+                in_use.join(",")
             ),
         ));
     }

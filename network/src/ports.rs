@@ -32,12 +32,14 @@ const SERVICE_OWNERS: &[&str] = &[ROUTER_INTERFACE, ROUTER_GATEWAY, FLOATING_IP]
 pub struct IpamHints(Mutex<HashMap<String, u128>>);
 
 impl IpamHints {
-    fn get(&self, subnet: &str) -> Option<u128> {
-        self.0
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .get(subnet)
-            .copied()
+    /// The next candidate of a subnet, advancing the hint: concurrent
+    /// allocations in this process try different addresses.
+    fn take(&self, subnet: &str, pools: &[ipam::Range], start: u128) -> Option<u128> {
+        let mut hints = self.0.lock().unwrap_or_else(|e| e.into_inner());
+        let from = hints.get(subnet).copied().unwrap_or(start);
+        let value = ipam::next_in_pools(pools, from)?;
+        hints.insert(subnet.to_owned(), value.wrapping_add(1));
+        Some(value)
     }
 
     fn set(&self, subnet: &str, next: u128) {
@@ -47,6 +49,10 @@ impl IpamHints {
             .insert(subnet.to_owned(), next);
     }
 }
+
+/// Room, beyond the addresses known in use, for addresses other
+/// transactions are claiming but have not committed yet.
+const CLAIMS_IN_FLIGHT: u128 = 1024;
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct FixedIp {
@@ -322,24 +328,25 @@ fn allocate_any(
         }
         Ok(None)
     };
-    let mut candidate =
-        ipam::next_in_pools(&pools, hints.get(&subnet.row.id).unwrap_or(first.start));
     // Fast path: the hint is usually free.
     for _ in 0..8 {
-        let Some(value) = candidate else { break };
+        let Some(value) = hints.take(&subnet.row.id, &pools, first.start) else {
+            break;
+        };
         if let Some(ip) = claim(c, value)? {
             return Ok(Some(ip));
         }
-        candidate = ipam::next_in_pools(&pools, value.wrapping_add(1));
     }
-    // Slow path: skip every address in use.
+    // Slow path: walk the pools once, skipping every address in use.
     let used: HashSet<u128> = store::ports::allocated_in(c, &subnet.row.id)?
         .iter()
         .filter_map(|ip| ip.parse().ok())
         .map(ipam::to_u128)
         .collect();
-    let steps = ipam::size(&pools).min(used.len() as u128 + 1);
-    let mut value = candidate.unwrap_or(first.start);
+    let steps = ipam::size(&pools).min(used.len() as u128 + 1 + CLAIMS_IN_FLIGHT);
+    let mut value = hints
+        .take(&subnet.row.id, &pools, first.start)
+        .unwrap_or(first.start);
     for _ in 0..steps {
         if !used.contains(&value) {
             if let Some(ip) = claim(c, value)? {

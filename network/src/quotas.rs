@@ -65,8 +65,14 @@ pub fn check(
     Ok(())
 }
 
-/// `PUT /v2.0/quotas/{project_id}`: every value an integer ≥ -1.
-pub fn update(c: &mut Conn, project_id: &str, values: &BTreeMap<String, i64>) -> Result<()> {
+/// `PUT /v2.0/quotas/{project_id}`: every value an integer ≥ -1 and, unless
+/// forced, not below what the project already uses.
+pub fn update(
+    c: &mut Conn,
+    project_id: &str,
+    values: &BTreeMap<String, i64>,
+    check_usage: bool,
+) -> Result<()> {
     for (resource, limit) in values {
         if !is_known(resource) {
             return Err(Error::bad_request(format!(
@@ -81,6 +87,14 @@ pub fn update(c: &mut Conn, project_id: &str, values: &BTreeMap<String, i64>) ->
         }
     }
     for (resource, limit) in values {
+        if check_usage && *limit >= 0 {
+            let used = usage(c, project_id, resource)?;
+            if used > *limit {
+                return Err(Error::bad_request(format!(
+                    "Quota limit {limit} for {resource} must be greater than or equal to already used {used}"
+                )));
+            }
+        }
         store::quotas::set(c, project_id, resource, *limit as i32)?;
     }
     Ok(())

@@ -334,10 +334,14 @@ pub fn update(
 
 pub fn delete(c: &mut Conn, ctx: &Ctx, id: &str) -> Result<()> {
     let row = visible(c, ctx.caller, id)?;
-    if !interfaces(c, id)?.is_empty() {
+    let attached: Vec<String> = interfaces(c, id)?.into_iter().map(|p| p.row.id).collect();
+    if !attached.is_empty() {
         return Err(Error::conflict(
             "RouterInUse",
-            format!("Router {id} still has ports"),
+            format!(
+                "Router {id} has ports still attached: {}",
+                attached.join(", ")
+            ),
         ));
     }
     if !store::floating_ips::of_router(c, id)?.is_empty() {
@@ -350,6 +354,14 @@ pub fn delete(c: &mut Conn, ctx: &Ctx, id: &str) -> Result<()> {
         ports::delete_unchecked(c, gw)?;
     }
     store::routers::delete(c, id)?;
+    Ok(())
+}
+
+/// An interface change is a change of the router (`revision_number`).
+fn touch_router(c: &mut Conn, router: &RouterRow) -> Result<()> {
+    let mut row = router.clone();
+    attrs::touch(&mut row.revision_number, &mut row.updated_at);
+    store::routers::update(c, &row)?;
     Ok(())
 }
 
@@ -447,6 +459,7 @@ pub fn add_interface(
         row.status = "ACTIVE".into();
         store::ports::update(c, &row)?;
         let subnet_id = first.subnet_id.clone();
+        touch_router(c, &router)?;
         return Ok(interface_info(&router, &port, &subnet_id));
     }
     let subnet_id = req.subnet_id.clone().unwrap_or_default();
@@ -479,6 +492,7 @@ pub fn add_interface(
     )?;
     port.row.status = "ACTIVE".into();
     store::ports::update(c, &port.row)?;
+    touch_router(c, &router)?;
     Ok(interface_info(&router, &port, &subnet_id))
 }
 
@@ -552,6 +566,7 @@ pub fn remove_interface(
     check_no_floating_ips(c, id, &subnet_ids)?;
     let info = interface_info(&router, &port, &subnet_id);
     ports::delete_unchecked(c, &port.row.id)?;
+    touch_router(c, &router)?;
     Ok(info)
 }
 

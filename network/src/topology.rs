@@ -33,21 +33,27 @@ fn default_external(c: &mut Conn) -> Result<String> {
         })
 }
 
-/// The project's auto-allocated network, created if need be.
-pub fn get_or_create(c: &mut Conn, ctx: &Ctx, project_id: &str) -> Result<String> {
+/// What auto-allocation needs (the `dry-run` check): a default external
+/// network and a default IPv4 subnet pool. Returns the external network.
+pub fn check(c: &mut Conn, ctx: &Ctx, project_id: &str) -> Result<String> {
     if !ctx.caller.owns(project_id) {
         return Err(Error::policy("get_auto_allocated_topology"));
     }
-    if let Some(id) = existing(c, project_id)? {
-        return Ok(id);
-    }
     let external = default_external(c)?;
-    let has_pool = store::subnetpools::default_for(c, 4)?.is_some();
-    if !has_pool {
+    if store::subnetpools::default_for(c, 4)?.is_none() {
         return Err(Error::conflict(
             "AutoAllocationFailure",
             "Deployment error: No default subnetpools defined.",
         ));
+    }
+    Ok(external)
+}
+
+/// The project's auto-allocated network, created if need be.
+pub fn get_or_create(c: &mut Conn, ctx: &Ctx, project_id: &str) -> Result<String> {
+    let external = check(c, ctx, project_id)?;
+    if let Some(id) = existing(c, project_id)? {
+        return Ok(id);
     }
     let admin = Caller::admin();
     let as_admin = Ctx {

@@ -126,6 +126,12 @@ impl ListQuery {
             && !self.page_reverse
     }
 
+    /// Whether the list must be sorted and cut (else it goes out as the
+    /// store gives it).
+    pub fn needs_order(&self) -> bool {
+        !self.sorts.is_empty() || self.limit.is_some() || self.page_reverse
+    }
+
     pub fn matches(&self, item: &Item) -> bool {
         self.filters
             .iter()
@@ -202,8 +208,8 @@ impl ListQuery {
             .collect()
     }
 
-    /// neutron's links: `next` when the page is full, `previous` when a
-    /// marker was given.
+    /// neutron's links: `next` unless a forward page came out short,
+    /// `previous` unless a backward page did.
     pub fn links(&self, url: &str, page: &[Item]) -> Vec<Value> {
         let Some(limit) = self.limit else {
             return Vec::new();
@@ -215,13 +221,12 @@ impl ListQuery {
         };
         let mut links = Vec::new();
         let (first, last) = (id(page.first()), id(page.last()));
-        let full = page.len() >= limit;
-        if let Some(last) = last.filter(|_| full || self.page_reverse) {
+        let short = page.len() < limit;
+        if let Some(last) = last.filter(|_| !short || self.page_reverse) {
             links
                 .push(serde_json::to_value(next_link(url, &self.pairs, &last)).unwrap_or_default());
         }
-        if let Some(first) = first.filter(|_| self.marker.is_some() && (full || !self.page_reverse))
-        {
+        if let Some(first) = first.filter(|_| !(short && self.page_reverse)) {
             links.push(
                 serde_json::to_value(previous_link(url, &self.pairs, &first)).unwrap_or_default(),
             );

@@ -1,6 +1,6 @@
 //! `/v2.0/floatingips`
 
-use super::{standard, Collection, View};
+use super::{object, standard, Collection, View};
 use crate::error::Error;
 use crate::floating_ips::{self, FloatingIp, FloatingIpRequest};
 use crate::policy::Caller;
@@ -18,7 +18,7 @@ impl Collection for FloatingIps {
 
     fn view(f: &FloatingIp, _caller: &Caller) -> View {
         let r = &f.row;
-        let mut v = json!({
+        let mut view = object(json!({
             "id": r.id,
             "floating_ip_address": r.floating_ip_address,
             "floating_network_id": r.floating_network_id,
@@ -27,17 +27,16 @@ impl Collection for FloatingIps {
             "fixed_ip_address": r.fixed_ip_address,
             "status": r.status,
             "description": r.description,
-        });
-        let view = v.as_object_mut().expect("object literal");
+        }));
         standard(
-            view,
+            &mut view,
             &r.project_id,
             &f.tags,
             r.revision_number,
             r.created_at,
             r.updated_at,
         );
-        view.clone()
+        view
     }
 
     fn list(c: &mut Conn, ctx: &Ctx) -> Result<Vec<FloatingIp>, Error> {

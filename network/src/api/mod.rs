@@ -51,6 +51,14 @@ pub fn caller(auth: &AuthContext) -> Caller {
 /// A rendered resource.
 pub type View = Map<String, Value>;
 
+/// The map of a `json!({...})` object literal.
+pub fn object(value: Value) -> View {
+    match value {
+        Value::Object(map) => map,
+        _ => View::new(),
+    }
+}
+
 /// A resource collection: how to render it and the domain operations
 /// behind `GET/POST /v2.0/<plural>` and `GET/PUT/DELETE .../{id}`.
 pub trait Collection: 'static {
@@ -180,6 +188,9 @@ async fn list_all<C: Collection>(
     } else {
         svc.read(who, |c, ctx| C::list(c, ctx)).await?
     };
+    if !query.needs_order() {
+        return stream_list::<C>(&query, &items, &v);
+    }
     let mut views: Vec<View> = items
         .iter()
         .map(|i| C::view(i, &v))
@@ -188,6 +199,35 @@ async fn list_all<C: Collection>(
     query.sort(&mut views)?;
     let page = query.paginate(views);
     Ok(render_list::<C>(&query, &url, page))
+}
+
+/// A list without sorting or paging, written item by item: each view is
+/// dropped once serialised, so a large list never holds every view at once.
+fn stream_list<C: Collection>(query: &ListQuery, items: &[C::Item], caller: &Caller) -> ApiResult {
+    let mut body = Vec::with_capacity(items.len() * 768 + 32);
+    body.extend_from_slice(format!("{{\"{}\":[", C::PLURAL).as_bytes());
+    let mut first = true;
+    for item in items {
+        let view = C::view(item, caller);
+        if !query.matches(&view) {
+            continue;
+        }
+        if !first {
+            body.push(b',');
+        }
+        first = false;
+        serde_json::to_writer(&mut body, &query.select(view)).map_err(|e| {
+            neutron_error(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "HTTPInternalServerError",
+                e.to_string(),
+            )
+        })?;
+    }
+    body.extend_from_slice(b"]}");
+    Ok(HttpResponse::Ok()
+        .content_type("application/json")
+        .body(body))
 }
 
 fn render_list<C: Collection>(query: &ListQuery, url: &str, page: Vec<View>) -> HttpResponse {

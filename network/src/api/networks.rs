@@ -1,6 +1,6 @@
 //! `/v2.0/networks`
 
-use super::{standard, Collection, View};
+use super::{object, standard, Collection, View};
 use crate::error::Error;
 use crate::networks::{self, Network, NetworkRequest};
 use crate::policy::Caller;
@@ -18,7 +18,7 @@ impl Collection for Networks {
 
     fn view(n: &Network, caller: &Caller) -> View {
         let r = &n.row;
-        let mut v = json!({
+        let mut view = object(json!({
             "id": r.id,
             "name": r.name,
             "description": r.description,
@@ -30,8 +30,7 @@ impl Collection for Networks {
             "port_security_enabled": r.port_security_enabled,
             "subnets": n.subnets,
             "l2_adjacency": true,
-        });
-        let view = v.as_object_mut().expect("object literal");
+        }));
         if r.external {
             view.insert("is_default".into(), json!(r.is_default));
         }
@@ -44,14 +43,14 @@ impl Collection for Networks {
             view.insert("provider:segmentation_id".into(), json!(r.segmentation_id));
         }
         standard(
-            view,
+            &mut view,
             &r.project_id,
             &n.tags,
             r.revision_number,
             r.created_at,
             r.updated_at,
         );
-        view.clone()
+        view
     }
 
     fn list(c: &mut Conn, ctx: &Ctx) -> Result<Vec<Network>, Error> {

@@ -1,6 +1,6 @@
 //! `/v2.0/ports`
 
-use super::{standard, Collection, View};
+use super::{object, standard, Collection, View};
 use crate::error::Error;
 use crate::policy::Caller;
 use crate::ports::{self, Port, PortRequest};
@@ -24,7 +24,7 @@ impl Collection for Ports {
             .iter()
             .map(|a| json!({"ip_address": a.ip_address, "mac_address": a.mac_address.clone().unwrap_or_else(|| r.mac_address.clone())}))
             .collect();
-        let mut v = json!({
+        let mut view = object(json!({
             "id": r.id,
             "name": r.name,
             "description": r.description,
@@ -40,8 +40,7 @@ impl Collection for Ports {
             "allowed_address_pairs": pairs,
             "extra_dhcp_opts": p.extra_dhcp_opts,
             "binding:vnic_type": r.binding_vnic_type,
-        });
-        let view = v.as_object_mut().expect("object literal");
+        }));
         if caller.is_admin {
             view.insert("binding:host_id".into(), json!(r.binding_host_id));
             view.insert("binding:profile".into(), p.binding_profile.clone());
@@ -49,14 +48,14 @@ impl Collection for Ports {
             view.insert("binding:vif_details".into(), p.binding_vif_details.clone());
         }
         standard(
-            view,
+            &mut view,
             &r.project_id,
             &p.tags,
             r.revision_number,
             r.created_at,
             r.updated_at,
         );
-        view.clone()
+        view
     }
 
     fn list(c: &mut Conn, ctx: &Ctx) -> Result<Vec<Port>, Error> {

@@ -93,7 +93,17 @@ pub async fn update_quota(
         );
     };
     let mut values = BTreeMap::new();
+    let mut force = false;
     for (resource, value) in map {
+        // openstackclient's switches, not quotas: `--force` skips the usage check.
+        match resource.as_str() {
+            "force" => {
+                force = crate::attrs::bool_of(&value) == Some(true);
+                continue;
+            }
+            "check_limit" => continue,
+            _ => {}
+        }
         let n = crate::attrs::flexible_int(value)
             .ok()
             .flatten()
@@ -103,7 +113,7 @@ pub async fn update_quota(
     let limits = svc
         .into_inner()
         .write(caller(&auth), move |c, ctx| {
-            quotas::update(c, &project, &values)?;
+            quotas::update(c, &project, &values, !force)?;
             quotas::limits(c, ctx.conf, &project)
         })
         .await?;

@@ -1,6 +1,6 @@
 //! `/v2.0/routers` and its interface and extra-route actions.
 
-use super::{caller, standard, unwrap_body, Collection, Svc, View};
+use super::{caller, object, standard, unwrap_body, Collection, Svc, View};
 use crate::error::Error;
 use crate::policy::Caller;
 use crate::routers::{self, InterfaceRequest, Router, RouterRequest};
@@ -30,7 +30,7 @@ impl Collection for Routers {
                 "external_fixed_ips": g.external_fixed_ips,
             })
         });
-        let mut v = json!({
+        let mut view = object(json!({
             "id": row.id,
             "name": row.name,
             "description": row.description,
@@ -38,17 +38,16 @@ impl Collection for Routers {
             "status": row.status,
             "external_gateway_info": gateway,
             "routes": r.routes,
-        });
-        let view = v.as_object_mut().expect("object literal");
+        }));
         standard(
-            view,
+            &mut view,
             &row.project_id,
             &r.tags,
             row.revision_number,
             row.created_at,
             row.updated_at,
         );
-        view.clone()
+        view
     }
 
     fn list(c: &mut Conn, ctx: &Ctx) -> Result<Vec<Router>, Error> {

@@ -1,6 +1,6 @@
 //! `/v2.0/security-group-rules` (rules cannot be updated: PUT is 400).
 
-use super::{Collection, View};
+use super::{object, Collection, View};
 use crate::error::Error;
 use crate::policy::Caller;
 use crate::security_groups::{self, SecurityGroupRuleRequest};
@@ -23,7 +23,7 @@ pub fn rule_view(r: &SecurityGroupRuleRow) -> View {
             .to_owned()
         })
     });
-    let mut v = json!({
+    object(json!({
         "id": r.id,
         "security_group_id": r.security_group_id,
         "direction": r.direction,
@@ -41,8 +41,7 @@ pub fn rule_view(r: &SecurityGroupRuleRow) -> View {
         "revision_number": r.revision_number,
         "created_at": compat_api::time::iso_seconds_z(r.created_at),
         "updated_at": compat_api::time::iso_seconds_z(r.updated_at),
-    });
-    v.as_object_mut().expect("object literal").clone()
+    }))
 }
 
 impl Collection for SecurityGroupRules {

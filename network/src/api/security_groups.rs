@@ -1,7 +1,7 @@
 //! `/v2.0/security-groups`
 
 use super::security_group_rules::rule_view;
-use super::{standard, Collection, View};
+use super::{object, standard, Collection, View};
 use crate::error::Error;
 use crate::policy::Caller;
 use crate::security_groups::{self, SecurityGroup, SecurityGroupRequest};
@@ -26,24 +26,23 @@ impl Collection for SecurityGroups {
             .iter()
             .map(|r| Value::Object(rule_view(r)))
             .collect();
-        let mut v = json!({
+        let mut view = object(json!({
             "id": r.id,
             "name": r.name,
             "description": r.description,
             "stateful": r.stateful,
             "shared": false,
             "security_group_rules": rules,
-        });
-        let view = v.as_object_mut().expect("object literal");
+        }));
         standard(
-            view,
+            &mut view,
             &r.project_id,
             &g.tags,
             r.revision_number,
             r.created_at,
             r.updated_at,
         );
-        view.clone()
+        view
     }
 
     fn list(c: &mut Conn, ctx: &Ctx) -> Result<Vec<SecurityGroup>, Error> {

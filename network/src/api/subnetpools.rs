@@ -1,6 +1,6 @@
 //! `/v2.0/subnetpools`
 
-use super::{standard, Collection, View};
+use super::{object, standard, Collection, View};
 use crate::error::Error;
 use crate::policy::Caller;
 use crate::store::Conn;
@@ -18,7 +18,7 @@ impl Collection for SubnetPools {
 
     fn view(p: &SubnetPool, _caller: &Caller) -> View {
         let r = &p.row;
-        let mut v = json!({
+        let mut view = object(json!({
             "id": r.id,
             "name": r.name,
             "description": r.description,
@@ -32,17 +32,16 @@ impl Collection for SubnetPools {
             "is_default": r.is_default,
             "default_quota": r.default_quota,
             "address_scope_id": r.address_scope_id,
-        });
-        let view = v.as_object_mut().expect("object literal");
+        }));
         standard(
-            view,
+            &mut view,
             &r.project_id,
             &p.tags,
             r.revision_number,
             r.created_at,
             r.updated_at,
         );
-        view.clone()
+        view
     }
 
     fn list(c: &mut Conn, ctx: &Ctx) -> Result<Vec<SubnetPool>, Error> {

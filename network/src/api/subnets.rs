@@ -1,6 +1,6 @@
 //! `/v2.0/subnets`
 
-use super::{standard, Collection, View};
+use super::{object, standard, Collection, View};
 use crate::error::Error;
 use crate::policy::Caller;
 use crate::store::Conn;
@@ -18,7 +18,7 @@ impl Collection for Subnets {
 
     fn view(s: &Subnet, _caller: &Caller) -> View {
         let r = &s.row;
-        let mut v = json!({
+        let mut view = object(json!({
             "id": r.id,
             "name": r.name,
             "description": r.description,
@@ -35,17 +35,16 @@ impl Collection for Subnets {
             "service_types": s.service_types,
             "subnetpool_id": r.subnetpool_id,
             "segment_id": null,
-        });
-        let view = v.as_object_mut().expect("object literal");
+        }));
         standard(
-            view,
+            &mut view,
             &r.project_id,
             &s.tags,
             r.revision_number,
             r.created_at,
             r.updated_at,
         );
-        view.clone()
+        view
     }
 
     fn list(c: &mut Conn, ctx: &Ctx) -> Result<Vec<Subnet>, Error> {
