@@ -107,3 +107,67 @@ async fn a_port_asks_for_its_address() {
     assert!(client.create_port(owner, spec("10.0.0.50")).await.is_err());
     std::fs::remove_dir_all(dir).ok();
 }
+
+/// Lists load related rows in chunks of ids; a list longer than one chunk
+/// still gets every port's addresses.
+#[test]
+fn a_long_list_has_every_address() {
+    let (svc, dir) = service();
+    let count = 1100;
+    let network_id = svc
+        .write_sync(Caller::admin(), |c, ctx| {
+            let net = network::networks::create(
+                c,
+                ctx,
+                network::networks::NetworkRequest {
+                    project_id: Some("p".into()),
+                    ..Default::default()
+                },
+            )?;
+            network::subnets::create(
+                c,
+                ctx,
+                network::subnets::SubnetRequest {
+                    network_id: Some(net.row.id.clone()),
+                    cidr: Some("10.50.0.0/20".into()),
+                    ip_version: Some(4),
+                    project_id: Some("p".into()),
+                    ..Default::default()
+                },
+            )?;
+            Ok(net.row.id)
+        })
+        .unwrap();
+    let quota_free = network::NetworkConfig {
+        quotas: Default::default(),
+        ..svc.conf.clone()
+    };
+    svc.write_sync(Caller::admin(), |c, ctx| {
+        let ctx = network::Ctx {
+            conf: &quota_free,
+            ..*ctx
+        };
+        for _ in 0..count {
+            let req = network::ports::PortRequest {
+                network_id: Some(network_id.clone()),
+                project_id: Some("p".into()),
+                ..Default::default()
+            };
+            network::ports::create(c, &ctx, req)?;
+        }
+        Ok(())
+    })
+    .unwrap();
+    let ports = svc
+        .write_sync(Caller::admin(), |c, ctx| {
+            network::ports::list(c, ctx.caller)
+        })
+        .unwrap();
+    let ours: Vec<_> = ports
+        .iter()
+        .filter(|p| p.row.network_id == network_id)
+        .collect();
+    assert_eq!(ours.len(), count);
+    assert!(ours.iter().all(|p| p.fixed_ips.len() == 1));
+    std::fs::remove_dir_all(dir).ok();
+}

@@ -20,6 +20,19 @@ pub use compat_api::db::{AnyConnection, Backend, Db, StoreError};
 pub type Conn = AnyConnection;
 pub type R<T> = Result<T, StoreError>;
 
+/// Ids per `IN (...)` list: well under SQLite's 32766 bind parameters, and
+/// statements stay cheap.
+const IN_CHUNK: usize = 1000;
+
+/// Runs a query over `ids` a chunk at a time and concatenates the rows.
+pub fn in_chunks<T>(ids: &[String], mut query: impl FnMut(&[String]) -> R<Vec<T>>) -> R<Vec<T>> {
+    let mut out = Vec::new();
+    for chunk in ids.chunks(IN_CHUNK) {
+        out.extend(query(chunk)?);
+    }
+    Ok(out)
+}
+
 /// get / insert / update / delete / all / of_project / count_of_project
 /// for a table keyed by `id` with a `project_id` column.
 macro_rules! crud {

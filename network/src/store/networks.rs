@@ -2,7 +2,7 @@
 
 use super::models::NetworkRow;
 use super::schema::networks;
-use super::{Conn, R};
+use super::{in_chunks, Conn, R};
 use diesel::prelude::*;
 
 super::crud!(networks, NetworkRow);
@@ -30,10 +30,12 @@ pub fn external(c: &mut Conn) -> R<Vec<NetworkRow>> {
 }
 
 pub fn by_ids(c: &mut Conn, ids: &[String]) -> R<Vec<NetworkRow>> {
-    Ok(networks::table
-        .filter(networks::id.eq_any(ids))
-        .select(NetworkRow::as_select())
-        .load(c)?)
+    in_chunks(ids, |chunk| {
+        Ok(networks::table
+            .filter(networks::id.eq_any(chunk))
+            .select(NetworkRow::as_select())
+            .load(c)?)
+    })
 }
 
 /// The segmentation ids in use for a network type.

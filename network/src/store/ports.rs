@@ -2,7 +2,7 @@
 
 use super::models::{IpAllocationRow, PortRow};
 use super::schema::{ip_allocations, port_security_groups, ports};
-use super::{Conn, StoreError, R};
+use super::{in_chunks, Conn, StoreError, R};
 use diesel::prelude::*;
 use std::collections::HashMap;
 
@@ -51,10 +51,12 @@ pub fn page(c: &mut Conn, after: Option<&str>, limit: i64) -> R<Vec<PortRow>> {
 }
 
 pub fn by_ids(c: &mut Conn, ids: &[String]) -> R<Vec<PortRow>> {
-    Ok(ports::table
-        .filter(ports::id.eq_any(ids))
-        .select(PortRow::as_select())
-        .load(c)?)
+    in_chunks(ids, |chunk| {
+        Ok(ports::table
+            .filter(ports::id.eq_any(chunk))
+            .select(PortRow::as_select())
+            .load(c)?)
+    })
 }
 
 pub fn count_on_network(c: &mut Conn, network_id: &str) -> R<i64> {
@@ -83,10 +85,12 @@ pub fn delete_with_children(c: &mut Conn, id: &str) -> R<()> {
 // --- IP allocations ---------------------------------------------------------
 
 pub fn ips_of(c: &mut Conn, port_ids: &[String]) -> R<HashMap<String, Vec<IpAllocationRow>>> {
-    let rows: Vec<IpAllocationRow> = ip_allocations::table
-        .filter(ip_allocations::port_id.eq_any(port_ids))
-        .select(IpAllocationRow::as_select())
-        .load(c)?;
+    let rows: Vec<IpAllocationRow> = in_chunks(port_ids, |chunk| {
+        Ok(ip_allocations::table
+            .filter(ip_allocations::port_id.eq_any(chunk))
+            .select(IpAllocationRow::as_select())
+            .load(c)?)
+    })?;
     let mut out: HashMap<String, Vec<IpAllocationRow>> = HashMap::new();
     for row in rows {
         out.entry(row.port_id.clone()).or_default().push(row);
@@ -138,10 +142,12 @@ pub fn allocated_in(c: &mut Conn, subnet_id: &str) -> R<Vec<String>> {
 }
 
 pub fn count_in_subnets(c: &mut Conn, subnet_ids: &[String]) -> R<HashMap<String, i64>> {
-    let rows: Vec<String> = ip_allocations::table
-        .filter(ip_allocations::subnet_id.eq_any(subnet_ids))
-        .select(ip_allocations::subnet_id)
-        .load(c)?;
+    let rows: Vec<String> = in_chunks(subnet_ids, |chunk| {
+        Ok(ip_allocations::table
+            .filter(ip_allocations::subnet_id.eq_any(chunk))
+            .select(ip_allocations::subnet_id)
+            .load(c)?)
+    })?;
     let mut out = HashMap::new();
     for s in rows {
         *out.entry(s).or_insert(0) += 1;
@@ -161,10 +167,12 @@ pub fn ports_in_subnet(c: &mut Conn, subnet_id: &str) -> R<Vec<String>> {
 // --- Security groups of ports -------------------------------------------------
 
 pub fn security_groups_of(c: &mut Conn, port_ids: &[String]) -> R<HashMap<String, Vec<String>>> {
-    let rows: Vec<(String, String)> = port_security_groups::table
-        .filter(port_security_groups::port_id.eq_any(port_ids))
-        .order(port_security_groups::security_group_id)
-        .load(c)?;
+    let rows: Vec<(String, String)> = in_chunks(port_ids, |chunk| {
+        Ok(port_security_groups::table
+            .filter(port_security_groups::port_id.eq_any(chunk))
+            .order(port_security_groups::security_group_id)
+            .load(c)?)
+    })?;
     let mut out: HashMap<String, Vec<String>> = HashMap::new();
     for (port, group) in rows {
         out.entry(port).or_default().push(group);

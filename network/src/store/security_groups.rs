@@ -2,7 +2,7 @@
 
 use super::models::{SecurityGroupRow, SecurityGroupRuleRow};
 use super::schema::{default_security_groups, security_group_rules, security_groups};
-use super::{Conn, R};
+use super::{in_chunks, Conn, R};
 use diesel::prelude::*;
 
 super::crud!(security_groups, SecurityGroupRow);
@@ -52,11 +52,13 @@ pub fn clear_default(c: &mut Conn, group_id: &str) -> R<()> {
 }
 
 pub fn rules_of(c: &mut Conn, group_ids: &[String]) -> R<Vec<SecurityGroupRuleRow>> {
-    Ok(security_group_rules::table
-        .filter(security_group_rules::security_group_id.eq_any(group_ids))
-        .order((security_group_rules::created_at, security_group_rules::id))
-        .select(SecurityGroupRuleRow::as_select())
-        .load(c)?)
+    in_chunks(group_ids, |chunk| {
+        Ok(security_group_rules::table
+            .filter(security_group_rules::security_group_id.eq_any(chunk))
+            .order((security_group_rules::created_at, security_group_rules::id))
+            .select(SecurityGroupRuleRow::as_select())
+            .load(c)?)
+    })
 }
 
 pub fn rules_with_remote(c: &mut Conn, group_id: &str) -> R<Vec<SecurityGroupRuleRow>> {
@@ -75,8 +77,10 @@ pub fn delete_rules_of(c: &mut Conn, group_id: &str) -> R<()> {
 }
 
 pub fn by_ids(c: &mut Conn, ids: &[String]) -> R<Vec<SecurityGroupRow>> {
-    Ok(security_groups::table
-        .filter(security_groups::id.eq_any(ids))
-        .select(SecurityGroupRow::as_select())
-        .load(c)?)
+    in_chunks(ids, |chunk| {
+        Ok(security_groups::table
+            .filter(security_groups::id.eq_any(chunk))
+            .select(SecurityGroupRow::as_select())
+            .load(c)?)
+    })
 }

@@ -1,15 +1,17 @@
 //! `standard-attr-tag`: tags of any resource, keyed by its id.
 
 use super::schema::resource_tags;
-use super::{Conn, R};
+use super::{in_chunks, Conn, R};
 use diesel::prelude::*;
 use std::collections::HashMap;
 
 pub fn of(c: &mut Conn, ids: &[String]) -> R<HashMap<String, Vec<String>>> {
-    let rows: Vec<(String, String)> = resource_tags::table
-        .filter(resource_tags::resource_id.eq_any(ids))
-        .order((resource_tags::resource_id, resource_tags::tag))
-        .load(c)?;
+    let rows: Vec<(String, String)> = in_chunks(ids, |chunk| {
+        Ok(resource_tags::table
+            .filter(resource_tags::resource_id.eq_any(chunk))
+            .order((resource_tags::resource_id, resource_tags::tag))
+            .load(c)?)
+    })?;
     let mut out: HashMap<String, Vec<String>> = HashMap::new();
     for (id, tag) in rows {
         out.entry(id).or_default().push(tag);
