@@ -293,6 +293,7 @@ pub fn delete(c: &mut Conn, ctx: &Ctx, id: &str) -> Result<()> {
     }
     for subnet in store::subnets::of_network(c, id)? {
         store::subnets::delete(c, &subnet.id)?;
+        ctx.ipam.forget(&subnet.id);
     }
     store::networks::delete(c, id)?;
     Ok(())

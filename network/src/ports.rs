@@ -48,6 +48,14 @@ impl IpamHints {
             .unwrap_or_else(|e| e.into_inner())
             .insert(subnet.to_owned(), next);
     }
+
+    /// A deleted subnet's hint.
+    pub fn forget(&self, subnet: &str) {
+        self.0
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .remove(subnet);
+    }
 }
 
 /// Room, beyond the addresses known in use, for addresses other
@@ -323,7 +331,6 @@ fn allocate_any(
             port_id: port_id.to_owned(),
         };
         if store::ports::try_allocate(c, &row)? {
-            hints.set(&subnet.row.id, value.wrapping_add(1));
             return Ok(Some(ip));
         }
         Ok(None)
@@ -350,6 +357,8 @@ fn allocate_any(
     for _ in 0..steps {
         if !used.contains(&value) {
             if let Some(ip) = claim(c, value)? {
+                // Past the run of used addresses just walked.
+                hints.set(&subnet.row.id, value.wrapping_add(1));
                 return Ok(Some(ip));
             }
         }

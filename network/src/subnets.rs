@@ -485,5 +485,6 @@ pub fn delete(c: &mut Conn, ctx: &Ctx, id: &str) -> Result<()> {
         }
     }
     store::subnets::delete(c, id)?;
+    ctx.ipam.forget(id);
     Ok(())
 }
