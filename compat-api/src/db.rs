@@ -13,7 +13,9 @@
 use diesel::connection::SimpleConnection;
 use diesel::prelude::*;
 use diesel::result::{DatabaseErrorKind, Error as DieselError};
-use std::sync::{Arc, Mutex};
+use std::collections::HashMap;
+use std::path::PathBuf;
+use std::sync::{Arc, Mutex, OnceLock};
 
 #[derive(diesel::MultiConnection)]
 pub enum AnyConnection {
@@ -152,6 +154,7 @@ impl Db {
     pub fn open(url: &str, max_connections: u32) -> Result<Db, StoreError> {
         let url = DbUrl::parse(url)?;
         let backend = url.backend;
+        let target = url.target.clone();
         let size = if backend == Backend::Sqlite {
             max_connections.min(8)
         } else {
@@ -165,10 +168,14 @@ impl Db {
             .test_on_check_out(backend != Backend::Sqlite)
             .build(ConnectionManager { url })
             .map_err(|e| StoreError::Connect(e.to_string()))?;
+        let sqlite_writer = match backend {
+            Backend::Sqlite => sqlite_writer_for(&target),
+            _ => Arc::new(Mutex::new(())),
+        };
         Ok(Db {
             pool,
             backend,
-            sqlite_writer: Arc::new(Mutex::new(())),
+            sqlite_writer,
         })
     }
 
@@ -242,6 +249,21 @@ impl Db {
     }
 }
 
+/// The writer lock of a SQLite file, one per file in this process: services
+/// sharing a database file (`[database] connection` for all of them) must
+/// not interleave write transactions either, or SQLite answers "database is
+/// locked" to a transaction whose snapshot another service's commit made
+/// stale (the busy timeout does not cover that case).
+fn sqlite_writer_for(path: &str) -> Arc<Mutex<()>> {
+    static WRITERS: OnceLock<Mutex<HashMap<PathBuf, Arc<Mutex<()>>>>> = OnceLock::new();
+    let key = std::fs::canonicalize(path).unwrap_or_else(|_| PathBuf::from(path));
+    let mut writers = WRITERS
+        .get_or_init(Default::default)
+        .lock()
+        .unwrap_or_else(|e| e.into_inner());
+    writers.entry(key).or_default().clone()
+}
+
 pub fn new_id() -> String {
     uuid::Uuid::new_v4().simple().to_string()
 }
@@ -295,6 +317,22 @@ pub fn migrate(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn services_on_one_sqlite_file_share_its_writer_lock() {
+        let dir = std::env::temp_dir().join(format!("ferrostack-db-{}", new_id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let url = format!("sqlite:///{}", dir.join("shared.db").display());
+        let other = format!("sqlite:///{}", dir.join("other.db").display());
+        let (a, b, c) = (
+            Db::open(&url, 2).unwrap(),
+            Db::open(&url, 2).unwrap(),
+            Db::open(&other, 2).unwrap(),
+        );
+        assert!(Arc::ptr_eq(&a.sqlite_writer, &b.sqlite_writer));
+        assert!(!Arc::ptr_eq(&a.sqlite_writer, &c.sqlite_writer));
+        std::fs::remove_dir_all(dir).ok();
+    }
 
     #[test]
     fn parses_oslo_urls() {

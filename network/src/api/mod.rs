@@ -158,22 +158,20 @@ pub async fn list<C: Collection>(svc: Svc, auth: AuthContext, req: HttpRequest) 
     let who = caller(&auth);
     let query = ListQuery::parse(Query::parse(&req)?, svc.conf.pagination_max_limit)?;
     let url = format!("{}/v2.0/{}", base(&req, &svc), C::PATH);
-    if query.is_plain() && query.limit.is_some() {
-        let (after, limit) = (query.marker.clone(), query.limit.unwrap_or(0));
-        let v = who.clone();
-        let svc = svc.into_inner();
+    let svc = svc.into_inner();
+    if let (true, Some(limit)) = (query.is_plain(), query.limit) {
+        let after = query.marker.clone();
         let page = svc
             .read(who.clone(), move |c, ctx| {
                 C::plain_page(c, ctx, after.as_deref(), limit).transpose()
             })
             .await?;
         if let Some(items) = page {
-            let views: Vec<View> = items.iter().map(|i| C::view(i, &v)).collect();
+            let views: Vec<View> = items.iter().map(|i| C::view(i, &who)).collect();
             return Ok(render_list::<C>(&query, &url, views));
         }
-        return list_all::<C>(svc, who, query, url).await;
     }
-    list_all::<C>(svc.into_inner(), who, query, url).await
+    list_all::<C>(svc, who, query, url).await
 }
 
 async fn list_all<C: Collection>(
