@@ -772,3 +772,69 @@ def test_concurrent_port_creates_postgresql(pg_cli: Cli):
     # a few bursts, each on a fresh /24, so a rare race cannot hide
     for third_octet in range(PG_ROUNDS):
         _concurrent_ports(pg_cli, api, f"10.99.{third_octet}.0/24")
+
+
+# --------------------------------------------------------------------------
+# the rest of the API surface through the CLI
+# --------------------------------------------------------------------------
+def test_extension_show(cli: Cli):
+    ext = cli.json("extension", "show", "router")
+    assert ext["alias"] == "router" and ext["name"], ext
+    r = cli.raw("extension", "show", "no-such-extension")
+    assert r.returncode != 0, r.describe()
+
+
+def test_ip_availability_list_and_show(cli: Cli, lan):
+    net, sub, _ = lan
+    rows = {r["Network Name"]: r for r in cli.json("ip", "availability", "list")}
+    assert net["name"] in rows, rows
+    shown = cli.json("ip", "availability", "show", net["id"])
+    # the pool 192.168.50.10-20 holds 11 addresses; the fixture's first port uses one
+    per_subnet = {s["subnet_id"]: s for s in shown["subnet_ip_availability"]}
+    assert per_subnet[sub["id"]]["total_ips"] == 11, shown
+    assert per_subnet[sub["id"]]["used_ips"] >= 1, shown
+    assert shown["total_ips"] == 11 and shown["used_ips"] == per_subnet[sub["id"]]["used_ips"], shown
+
+
+def test_quota_list_and_delete(cli: Cli, api: NetApi, admin_token: str):
+    acct = rest_account(cli, admin_token)
+    cli.ok("quota", "set", "--networks", "7", acct.project_id)
+    rows = {r["Project ID"]: r for r in cli.json("quota", "list", "--network")}
+    assert rows[acct.project_id]["Networks"] == 7, rows
+    cli.ok("quota", "delete", "--network", acct.project_id)
+    rows = {r["Project ID"]: r for r in cli.json("quota", "list", "--network")}
+    assert acct.project_id not in rows, rows
+    assert api.get(f"quotas/{acct.project_id}").body["quota"]["network"] == 100
+
+
+def test_router_add_and_remove_route(cli: Cli, api: NetApi, lan):
+    net, sub, _ = lan
+    router = cli.json("router", "create", unique("routes"))
+    try:
+        cli.ok("router", "add", "subnet", router["id"], sub["id"])
+        route = "destination=10.77.0.0/24,gateway=192.168.50.15"
+        shown = cli.json("router", "add", "route", "--route", route, router["id"])
+        assert shown["routes"] == [{"destination": "10.77.0.0/24", "nexthop": "192.168.50.15"}], shown
+        shown = cli.json("router", "remove", "route", "--route", route, router["id"])
+        assert shown["routes"] == [], shown
+        cli.ok("router", "remove", "subnet", router["id"], sub["id"])
+    finally:
+        api.delete(f"routers/{router['id']}")
+
+
+def test_auto_allocated_topology(cli: Cli, admin_token: str):
+    acct = rest_account(cli, admin_token)
+    as_member = {"cloud": acct.cloud}
+    before = {n["Name"] for n in cli.json("network", "list", **as_member)}
+    cli.ok("network", "auto", "allocated", "topology", "create", "--check-resources", **as_member)
+    assert {n["Name"] for n in cli.json("network", "list", **as_member)} == before
+    topo = cli.json("network", "auto", "allocated", "topology", "create", **as_member)
+    net = cli.json("network", "show", topo["id"], **as_member)
+    assert net["name"] == "auto_allocated_network" and net["project_id"] == acct.project_id, net
+    assert net["subnets"], net
+    # the same network the second time
+    again = cli.json("network", "auto", "allocated", "topology", "create", **as_member)
+    assert again["id"] == topo["id"], (topo, again)
+    cli.ok("network", "auto", "allocated", "topology", "delete", **as_member)
+    names = {n["Name"] for n in cli.json("network", "list", **as_member)}
+    assert "auto_allocated_network" not in names, names
