@@ -187,7 +187,7 @@ pub fn create(c: &mut Conn, ctx: &Ctx, req: NetworkRequest) -> Result<Network> {
         network_type,
         physical_network: req.physical_network.flatten(),
         segmentation_id,
-        dns_domain: req.dns_domain.unwrap_or_default(),
+        dns_domain: attrs::text("dns_domain", req.dns_domain)?.unwrap_or_default(),
         revision_number: 1,
         created_at: now,
         updated_at: now,
@@ -253,7 +253,7 @@ pub fn update(
     if let Some(v) = req.port_security_enabled {
         row.port_security_enabled = v;
     }
-    if let Some(v) = req.dns_domain {
+    if let Some(v) = attrs::text("dns_domain", req.dns_domain)? {
         row.dns_domain = v;
     }
     attrs::touch(&mut row.revision_number, &mut row.updated_at);

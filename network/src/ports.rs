@@ -597,12 +597,27 @@ fn check_dhcp_opts(opts: &[DhcpOpt]) -> Result<()> {
     Ok(())
 }
 
+/// The columns' 255-character limit, as neutron's attribute validation.
+fn check_lengths(req: &PortRequest) -> Result<()> {
+    for (attr, value) in [
+        ("device_id", &req.device_id),
+        ("device_owner", &req.device_owner),
+        ("binding:host_id", &req.binding_host_id),
+    ] {
+        if let Some(v) = value {
+            attrs::check_len(attr, v, 255)?;
+        }
+    }
+    Ok(())
+}
+
 fn check_admin_attrs(
     ctx: &Ctx,
     req: &PortRequest,
     network: &NetworkRow,
     action: &str,
 ) -> Result<()> {
+    check_lengths(req)?;
     let network_owner = ctx.caller.owns(&network.project_id);
     if (req.binding_host_id.is_some() || req.binding_profile.is_some()) && !ctx.caller.is_admin {
         return Err(Error::policy(&format!("{action}:binding:host_id")));

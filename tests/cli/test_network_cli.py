@@ -838,3 +838,13 @@ def test_auto_allocated_topology(cli: Cli, admin_token: str):
     cli.ok("network", "auto", "allocated", "topology", "delete", **as_member)
     names = {n["Name"] for n in cli.json("network", "list", **as_member)}
     assert "auto_allocated_network" not in names, names
+
+
+def test_overlong_port_attributes_are_400(api: NetApi, lan):
+    net, _, _ = lan
+    for attr in ("device_id", "device_owner"):
+        r = api.port(net["id"], **{attr: "x" * 256})
+        err = assert_error(r, 400, "HTTPBadRequest")
+        assert "exceeds maximum length of 255" in err["message"], err
+    ports = api.get(f"ports?network_id={net['id']}&device_id={'x' * 256}").body["ports"]
+    assert ports == [], ports
