@@ -101,10 +101,11 @@ bench_setup() {
     PORT=$(free_port) IMAGE_PORT=$(free_port) NETWORK_PORT=$(free_port)
     URL="http://127.0.0.1:$PORT" IMAGE_URL="http://127.0.0.1:$IMAGE_PORT"
     NETWORK_URL="http://127.0.0.1:$NETWORK_PORT"
+    COMPUTE_PORT=$(free_port) COMPUTE_URL="http://127.0.0.1:$COMPUTE_PORT"
     PASSWORD="bench-$RANDOM-secret"
     CONF="$WORK/conf.ini"
-    printf '[DEFAULT]\npublic_port = %s\n[image]\nbind_port = %s\n[network]\nbind_port = %s\n[identity]\npassword_hash_rounds = %s\n' \
-        "$PORT" "$IMAGE_PORT" "$NETWORK_PORT" "$rounds" > "$CONF"
+    printf '[DEFAULT]\npublic_port = %s\nosapi_compute_listen_port = %s\n[image]\nbind_port = %s\n[network]\nbind_port = %s\n[identity]\npassword_hash_rounds = %s\n' \
+        "$PORT" "$COMPUTE_PORT" "$IMAGE_PORT" "$NETWORK_PORT" "$rounds" > "$CONF"
 }
 
 # admin_token: a token of the bootstrap admin, scoped to the admin project.

@@ -71,6 +71,7 @@ start_server() { # start_server DIR CONNECTION
     mkdir -p "$dir/data"
     {
         printf '[DEFAULT]\nbind_host = 127.0.0.1\npublic_port = %s\n' "$port"
+        printf 'osapi_compute_listen_port = %s\n' "$(free_port)"
         printf '[image]\nbind_port = %s\n' "$(free_port)"
         printf '[network]\nbind_port = %s\n' "$(free_port)"
         printf '[database]\nconnection = %s\n' "$connection"

@@ -3,6 +3,7 @@
 use anyhow::{Context, Result};
 use clap::{Parser, Subcommand};
 use compat_api::config::Config;
+use compute::{ComputeConfig, ComputeService};
 use identity::bootstrap::{BootstrapOptions, CatalogEntry};
 use identity::{Identity, IdentityConfig};
 use image::{ImageConfig, ImageService};
@@ -84,6 +85,29 @@ pub fn open_image(ctx: &Runtime) -> Result<Arc<ImageService>> {
     Ok(ImageService::open(conf)?)
 }
 
+/// The compute service, talking to this process's image and network
+/// services over `bus`.
+pub fn open_compute(
+    ctx: &Runtime,
+    bus: Arc<dyn compat_api::bus::Bus>,
+    image: Arc<ImageService>,
+    network: Arc<NetworkService>,
+) -> Result<Arc<ComputeService>> {
+    let conf = ComputeConfig::from_config(&ctx.conf, &ctx.data_dir)?;
+    let wiring = compute::Wiring {
+        bus,
+        images: Arc::new(compute::clients::InProcessImages(image)),
+        network: Arc::new(compute::clients::InProcessNetwork(
+            network::client::InProcess(network),
+        )),
+        notifier: compute::notifications::NotifierConfig::from_config(
+            &ctx.conf,
+            conf.notify_on_state_change,
+        ),
+    };
+    Ok(ComputeService::open(conf, wiring)?)
+}
+
 pub fn open_network(ctx: &Runtime) -> Result<Arc<NetworkService>> {
     let conf = NetworkConfig::from_config(&ctx.conf, &ctx.data_dir)?;
     Ok(NetworkService::open(conf)?)
@@ -102,6 +126,10 @@ pub struct Endpoints {
     pub network_port: u16,
     /// `[network] public_endpoint`, else derived from the bind address.
     pub network_url: String,
+    /// `[DEFAULT] osapi_compute_listen_port` (nova's option), 8774 by default.
+    pub compute_port: u16,
+    /// `[api] compute_link_prefix`, else derived from the bind address.
+    pub compute_url: String,
 }
 
 impl Endpoints {
@@ -130,8 +158,15 @@ impl Endpoints {
             .get("network", "public_endpoint")
             .map(|e| e.trim_end_matches('/').to_owned())
             .unwrap_or_else(|| format!("http://{advertised_host}:{network_port}"));
+        let compute_port = conf.get_or("DEFAULT", "osapi_compute_listen_port", 8774u16)?;
+        let compute_url = conf
+            .get("api", "compute_link_prefix")
+            .map(|e| e.trim_end_matches('/').to_owned())
+            .unwrap_or_else(|| format!("http://{advertised_host}:{compute_port}"));
         Ok(Endpoints {
             bind_host,
+            compute_port,
+            compute_url,
             network_port,
             network_url,
             identity_port,
@@ -153,6 +188,11 @@ impl Endpoints {
                 service_type: "image".into(),
                 name: "glance".into(),
                 url: self.image_url.clone(),
+            },
+            CatalogEntry {
+                service_type: "compute".into(),
+                name: "nova".into(),
+                url: format!("{}/v2.1", self.compute_url),
             },
             CatalogEntry {
                 service_type: "network".into(),
@@ -191,9 +231,11 @@ fn manage(ctx: Runtime, action: Manage) -> Result<()> {
     let identity = open_identity(&ctx)?;
     match action {
         Manage::DbSync => {
-            open_image(&ctx)?;
-            open_network(&ctx)?;
-            println!("identity, image and network databases are up to date");
+            let image = open_image(&ctx)?;
+            let network = open_network(&ctx)?;
+            let bus = compat_api::bus::InProcessBus::new();
+            open_compute(&ctx, bus, image, network)?;
+            println!("identity, image, network and compute databases are up to date");
         }
         Manage::Bootstrap { bootstrap_password } => {
             let endpoints = Endpoints::from_config(&ctx.conf)?;

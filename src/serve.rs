@@ -1,11 +1,14 @@
 //! `ferrostack all-in-one`: every API this build has, in one process.
 
-use crate::cli::{bootstrap_options, open_identity, open_image, open_network, Endpoints, Runtime};
+use crate::cli::{
+    bootstrap_options, open_compute, open_identity, open_image, open_network, Endpoints, Runtime,
+};
 use actix_web::{web, HttpServer};
 use anyhow::{Context, Result};
 use compat_api::app::service_app;
 use compat_api::body::DEFAULT_BODY_LIMIT;
 use compat_api::ErrorFormat;
+use compute::ComputeService;
 use identity::Identity;
 use image::ImageService;
 use network::NetworkService;
@@ -17,6 +20,8 @@ pub fn all_in_one(rt: Runtime) -> Result<()> {
     let identity = open_identity(&rt)?;
     let image = open_image(&rt)?;
     let network = open_network(&rt)?;
+    let bus = compat_api::bus::InProcessBus::new();
+    let compute = open_compute(&rt, bus, image.clone(), network.clone())?;
     let endpoints = Endpoints::from_config(&rt.conf)?;
     let password = std::env::var("OS_BOOTSTRAP_PASSWORD")
         .ok()
@@ -49,6 +54,7 @@ pub fn all_in_one(rt: Runtime) -> Result<()> {
         identity,
         image,
         network,
+        compute,
     };
     runtime.block_on(serve(
         services, endpoints, workers, body_limit, &rt, started,
@@ -60,6 +66,7 @@ struct Services {
     identity: Arc<Identity>,
     image: Arc<ImageService>,
     network: Arc<NetworkService>,
+    compute: Arc<ComputeService>,
 }
 
 async fn serve(
@@ -74,7 +81,12 @@ async fn serve(
         identity,
         image,
         network,
+        compute,
     } = services;
+    compute
+        .start()
+        .await
+        .context("cannot start the compute host agents")?;
     spawn_housekeeping(identity.clone());
     spawn_scrubber(image.clone());
     let verifier = identity.verifier.clone();
@@ -99,35 +111,48 @@ async fn serve(
     .bind((endpoints.bind_host.as_str(), endpoints.image_port))
     .with_context(|| listen_error(&endpoints, endpoints.image_port))?;
     let network_data = web::Data::from(network);
+    let network_verifier = verifier.clone();
     let mut network_server = HttpServer::new(move || {
         service_app(ErrorFormat::Neutron, body_limit)
             .app_data(network_data.clone())
-            .app_data(verifier.clone())
+            .app_data(network_verifier.clone())
             .configure(network::api::configure)
     })
     .bind((endpoints.bind_host.as_str(), endpoints.network_port))
     .with_context(|| listen_error(&endpoints, endpoints.network_port))?;
+    let compute_data = web::Data::from(compute);
+    let mut compute_server = HttpServer::new(move || {
+        service_app(ErrorFormat::Nova, body_limit)
+            .app_data(compute_data.clone())
+            .app_data(verifier.clone())
+            .configure(compute::api::configure)
+    })
+    .bind((endpoints.bind_host.as_str(), endpoints.compute_port))
+    .with_context(|| listen_error(&endpoints, endpoints.compute_port))?;
     if workers > 0 {
+        compute_server = compute_server.workers(workers);
         identity_server = identity_server.workers(workers);
         image_server = image_server.workers(workers);
         network_server = network_server.workers(workers);
     }
     tracing::info!(
-        "ferrostack ready in {} ms: identity {}/v3, image {}, network {}, data in {}",
+        "ferrostack ready in {} ms: identity {}/v3, image {}, network {}, compute {}/v2.1, data in {}",
         started.elapsed().as_millis(),
         endpoints.identity_url,
         endpoints.image_url,
         endpoints.network_url,
+        endpoints.compute_url,
         rt.data_dir.display()
     );
     eprintln!(
-        "ferrostack ready: identity {}/v3, image {}, network {}",
-        endpoints.identity_url, endpoints.image_url, endpoints.network_url
+        "ferrostack ready: identity {}/v3, image {}, network {}, compute {}/v2.1",
+        endpoints.identity_url, endpoints.image_url, endpoints.network_url, endpoints.compute_url
     );
     tokio::try_join!(
         identity_server.run(),
         image_server.run(),
-        network_server.run()
+        network_server.run(),
+        compute_server.run()
     )
     .context("server failed")?;
     Ok(())

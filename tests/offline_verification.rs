@@ -40,7 +40,7 @@ async fn start_identity(password: &str) -> Identity {
     let conf = dir.join("ferrostack.conf");
     std::fs::write(
         &conf,
-        format!("[DEFAULT]\npublic_port = {port}\n[identity]\npassword_hash_rounds = 4\n"),
+        format!("[DEFAULT]\npublic_port = {port}\nosapi_compute_listen_port = 0\n[identity]\npassword_hash_rounds = 4\n"),
     )
     .expect("conf");
     let log = dir.join("identity.log");

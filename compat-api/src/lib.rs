@@ -9,6 +9,7 @@
 pub mod app;
 pub mod auth;
 pub mod body;
+pub mod bus;
 pub mod cache;
 pub mod config;
 pub mod db;

@@ -44,8 +44,39 @@ pub struct PortSpec {
     pub security_groups: Option<Vec<String>>,
 }
 
+/// A network as compute needs to know it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct NetworkSummary {
+    pub id: String,
+    pub name: String,
+    pub project_id: String,
+    pub shared: bool,
+    pub external: bool,
+    pub subnet_count: usize,
+}
+
+/// A port as compute needs to know it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PortSummary {
+    pub id: String,
+    pub network_id: String,
+    pub project_id: String,
+    pub device_id: String,
+    pub device_owner: String,
+}
+
 #[allow(async_fn_in_trait)]
 pub trait NetworkClient {
+    /// The networks `caller` may see, or those named in `ids`.
+    async fn networks(
+        &self,
+        caller: Caller,
+        ids: Option<Vec<String>>,
+    ) -> Result<Vec<NetworkSummary>>;
+    /// A port `caller` may see.
+    async fn show_port(&self, caller: Caller, port_id: &str) -> Result<PortSummary>;
+    /// Detaches a port from its device and host, keeping it.
+    async fn unbind_port(&self, port_id: &str) -> Result<()>;
     /// Creates a port owned by `caller`'s project.
     async fn create_port(&self, caller: Caller, spec: PortSpec) -> Result<String>;
     /// Binds the port to `host` and returns what to plug.
@@ -57,6 +88,69 @@ pub trait NetworkClient {
 pub struct InProcess(pub Arc<NetworkService>);
 
 impl NetworkClient for InProcess {
+    async fn networks(
+        &self,
+        caller: Caller,
+        ids: Option<Vec<String>>,
+    ) -> Result<Vec<NetworkSummary>> {
+        self.0
+            .read(caller, move |c, ctx| {
+                let all = match ids {
+                    None => crate::networks::list(c, ctx.caller)?,
+                    Some(ids) => {
+                        let mut out = Vec::new();
+                        for id in ids {
+                            out.push(crate::networks::show(c, ctx.caller, &id)?);
+                        }
+                        out
+                    }
+                };
+                Ok(all
+                    .into_iter()
+                    .map(|n| NetworkSummary {
+                        subnet_count: n.subnets.len(),
+                        id: n.row.id,
+                        name: n.row.name,
+                        project_id: n.row.project_id,
+                        shared: n.row.shared,
+                        external: n.row.external,
+                    })
+                    .collect())
+            })
+            .await
+    }
+
+    async fn show_port(&self, caller: Caller, port_id: &str) -> Result<PortSummary> {
+        let id = port_id.to_owned();
+        self.0
+            .read(caller, move |c, ctx| {
+                let row = ports::visible(c, ctx.caller, &id)?;
+                Ok(PortSummary {
+                    id: row.id,
+                    network_id: row.network_id,
+                    project_id: row.project_id,
+                    device_id: row.device_id,
+                    device_owner: row.device_owner,
+                })
+            })
+            .await
+    }
+
+    async fn unbind_port(&self, port_id: &str) -> Result<()> {
+        let id = port_id.to_owned();
+        let req = PortRequest {
+            binding_host_id: Some(String::new()),
+            device_id: Some(String::new()),
+            device_owner: Some(String::new()),
+            ..Default::default()
+        };
+        self.0
+            .write(Caller::admin(), move |c, ctx| {
+                ports::update(c, ctx, &id, req, None).map(|_| ())
+            })
+            .await
+    }
+
     async fn create_port(&self, caller: Caller, spec: PortSpec) -> Result<String> {
         let req = PortRequest {
             network_id: Some(spec.network_id),

@@ -148,6 +148,7 @@ class Server:
         self.data_dir.mkdir(parents=True, exist_ok=True)
         self.port = port or free_port()
         self.image_port = free_port()
+        self.compute_port = free_port()
         self.network_port = free_port()
         self.extra_config = extra_config
         self.extra_default = extra_default
@@ -171,6 +172,10 @@ class Server:
         return f"http://127.0.0.1:{self.image_port}"
 
     @property
+    def compute_url(self) -> str:
+        return f"http://127.0.0.1:{self.compute_port}"
+
+    @property
     def network_url(self) -> str:
         return f"http://127.0.0.1:{self.network_port}"
 
@@ -179,6 +184,7 @@ class Server:
             "[DEFAULT]",
             "bind_host = 127.0.0.1",
             f"public_port = {self.port}",
+            f"osapi_compute_listen_port = {self.compute_port}",
             *[l for l in self.extra_default.splitlines() if l.strip()],
             "",
             "[image]",

@@ -1,0 +1,272 @@
+//! How compute reaches the image and network services: two traits in
+//! compute's own terms, and their in-process implementations over this
+//! binary's image and network crates (all-in-one). Implementations over the
+//! services' REST APIs, with a service token, join these for split
+//! deployments or an upstream glance or neutron.
+
+use crate::context::Context;
+use crate::error::{Error, Result};
+use crate::instances::{Vif, VifIp};
+use futures_util::future::BoxFuture;
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+/// An image as compute needs it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ImageInfo {
+    pub id: String,
+    pub name: String,
+    pub status: String,
+    pub min_ram: i64,
+    pub min_disk: i64,
+    pub size: Option<i64>,
+    pub properties: BTreeMap<String, String>,
+}
+
+pub trait ImageApi: Send + Sync {
+    /// The image, if `ctx` may see it.
+    fn show<'a>(
+        &'a self,
+        ctx: &'a Context,
+        id: &'a str,
+    ) -> BoxFuture<'a, Result<Option<ImageInfo>>>;
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct NetworkInfo {
+    pub id: String,
+    pub name: String,
+    pub project_id: String,
+    pub shared: bool,
+    pub external: bool,
+    pub subnet_count: usize,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct PortInfo {
+    pub id: String,
+    pub network_id: String,
+    pub device_id: String,
+}
+
+pub trait NetworkApi: Send + Sync {
+    /// The networks `ctx` may see (all of them, or those in `ids`; an
+    /// unknown id is `NotFound`).
+    fn networks<'a>(
+        &'a self,
+        ctx: &'a Context,
+        ids: Option<Vec<String>>,
+    ) -> BoxFuture<'a, Result<Vec<NetworkInfo>>>;
+
+    fn show_port<'a>(&'a self, ctx: &'a Context, id: &'a str) -> BoxFuture<'a, Result<PortInfo>>;
+
+    /// Creates a port for an instance on a network, owned by `ctx`'s project.
+    fn create_port<'a>(
+        &'a self,
+        ctx: &'a Context,
+        network_id: &'a str,
+        fixed_ip: Option<String>,
+        instance_id: &'a str,
+        security_groups: Option<Vec<String>>,
+    ) -> BoxFuture<'a, Result<String>>;
+
+    /// Binds a port to a host and tells what to plug.
+    fn bind_port<'a>(
+        &'a self,
+        port_id: &'a str,
+        host: &'a str,
+        instance_id: &'a str,
+    ) -> BoxFuture<'a, Result<Vif>>;
+
+    fn unbind_port<'a>(&'a self, port_id: &'a str) -> BoxFuture<'a, Result<()>>;
+
+    fn delete_port<'a>(&'a self, port_id: &'a str) -> BoxFuture<'a, Result<()>>;
+}
+
+/// The image service of this process.
+pub struct InProcessImages(pub Arc<image::ImageService>);
+
+fn image_error(e: image::Error) -> Error {
+    Error::Unavailable(format!("image service: {e}"))
+}
+
+impl ImageApi for InProcessImages {
+    fn show<'a>(
+        &'a self,
+        ctx: &'a Context,
+        id: &'a str,
+    ) -> BoxFuture<'a, Result<Option<ImageInfo>>> {
+        Box::pin(async move {
+            use image::client::ImageClient;
+            let viewer = image::policy::Viewer {
+                project_id: Some(ctx.project_id.clone()),
+                is_admin: ctx.is_admin,
+                is_member: true,
+            };
+            match self.0.show(&viewer, id).await {
+                Ok(img) => Ok(Some(ImageInfo {
+                    id: img.row.id.clone(),
+                    name: img.row.name.clone().unwrap_or_default(),
+                    status: img.row.status.clone(),
+                    min_ram: img.row.min_ram.into(),
+                    min_disk: img.row.min_disk.into(),
+                    size: img.row.size,
+                    properties: img.properties,
+                })),
+                Err(image::Error::NotFound(_)) => Ok(None),
+                Err(e) => Err(image_error(e)),
+            }
+        })
+    }
+}
+
+/// The network service of this process.
+pub struct InProcessNetwork(pub network::client::InProcess);
+
+fn network_error(e: network::Error) -> Error {
+    match e {
+        network::Error::NotFound { message, .. } => Error::NotFound(message),
+        network::Error::Conflict { message, .. } => Error::Conflict(message),
+        network::Error::BadRequest { message, .. } => Error::BadRequest(message),
+        network::Error::Forbidden(m) => Error::Forbidden(m),
+        other => Error::Unavailable(format!("network service: {other}")),
+    }
+}
+
+fn caller(ctx: &Context) -> network::policy::Caller {
+    network::policy::Caller {
+        project_id: Some(ctx.project_id.clone()),
+        is_admin: ctx.is_admin,
+    }
+}
+
+impl NetworkApi for InProcessNetwork {
+    fn networks<'a>(
+        &'a self,
+        ctx: &'a Context,
+        ids: Option<Vec<String>>,
+    ) -> BoxFuture<'a, Result<Vec<NetworkInfo>>> {
+        Box::pin(async move {
+            use network::client::NetworkClient;
+            let nets = self
+                .0
+                .networks(caller(ctx), ids)
+                .await
+                .map_err(network_error)?;
+            Ok(nets
+                .into_iter()
+                .map(|n| NetworkInfo {
+                    id: n.id,
+                    name: n.name,
+                    project_id: n.project_id,
+                    shared: n.shared,
+                    external: n.external,
+                    subnet_count: n.subnet_count,
+                })
+                .collect())
+        })
+    }
+
+    fn show_port<'a>(&'a self, ctx: &'a Context, id: &'a str) -> BoxFuture<'a, Result<PortInfo>> {
+        Box::pin(async move {
+            use network::client::NetworkClient;
+            let p = self
+                .0
+                .show_port(caller(ctx), id)
+                .await
+                .map_err(network_error)?;
+            Ok(PortInfo {
+                id: p.id,
+                network_id: p.network_id,
+                device_id: p.device_id,
+            })
+        })
+    }
+
+    fn create_port<'a>(
+        &'a self,
+        ctx: &'a Context,
+        network_id: &'a str,
+        fixed_ip: Option<String>,
+        instance_id: &'a str,
+        security_groups: Option<Vec<String>>,
+    ) -> BoxFuture<'a, Result<String>> {
+        Box::pin(async move {
+            use network::client::{NetworkClient, PortSpec};
+            let spec = PortSpec {
+                network_id: network_id.to_owned(),
+                ip_address: fixed_ip,
+                device_id: instance_id.to_owned(),
+                security_groups,
+            };
+            self.0
+                .create_port(caller(ctx), spec)
+                .await
+                .map_err(network_error)
+        })
+    }
+
+    fn bind_port<'a>(
+        &'a self,
+        port_id: &'a str,
+        host: &'a str,
+        instance_id: &'a str,
+    ) -> BoxFuture<'a, Result<Vif>> {
+        Box::pin(async move {
+            use network::client::NetworkClient;
+            let b = self
+                .0
+                .bind_port(port_id, host, instance_id)
+                .await
+                .map_err(network_error)?;
+            let admin = network::policy::Caller::admin();
+            let label = self
+                .0
+                .networks(admin, Some(vec![b.network_id.clone()]))
+                .await
+                .map_err(network_error)?
+                .into_iter()
+                .next()
+                .map(|n| n.name)
+                .unwrap_or_default();
+            Ok(Vif {
+                port_id: b.port_id,
+                network_id: b.network_id,
+                network_label: label,
+                mac: b.mac_address,
+                vif_type: b.vif_type,
+                bridge: b.bridge,
+                mtu: b.mtu,
+                ips: b
+                    .addresses
+                    .into_iter()
+                    .map(|a| VifIp {
+                        version: if a.ip_address.contains(':') { 6 } else { 4 },
+                        address: a.ip_address,
+                        kind: "fixed".into(),
+                        cidr: a.cidr,
+                        gateway: a.gateway_ip,
+                    })
+                    .collect(),
+                preserve_on_delete: false,
+            })
+        })
+    }
+
+    fn unbind_port<'a>(&'a self, port_id: &'a str) -> BoxFuture<'a, Result<()>> {
+        Box::pin(async move {
+            use network::client::NetworkClient;
+            self.0.unbind_port(port_id).await.map_err(network_error)
+        })
+    }
+
+    fn delete_port<'a>(&'a self, port_id: &'a str) -> BoxFuture<'a, Result<()>> {
+        Box::pin(async move {
+            use network::client::NetworkClient;
+            match self.0.delete_port(port_id).await {
+                Err(network::Error::NotFound { .. }) => Ok(()),
+                other => other.map_err(network_error),
+            }
+        })
+    }
+}
