@@ -685,42 +685,14 @@ fn upsert_node(
         store::nodes::insert(c, &row)?;
         return Ok(());
     };
-    let mut changes: Vec<(&str, String, String)> = Vec::new();
-    let mut track = |field: &'static str, old: String, new: String| {
-        if old != new {
-            changes.push((field, old, new));
-        }
-    };
-    track(
-        "cpu_allocation_ratio",
-        row.cpu_allocation_ratio.to_string(),
-        policy.cpu_allocation_ratio.to_string(),
-    );
-    track(
-        "ram_allocation_ratio",
-        row.ram_allocation_ratio.to_string(),
-        policy.ram_allocation_ratio.to_string(),
-    );
-    track(
-        "disk_allocation_ratio",
-        row.disk_allocation_ratio.to_string(),
-        policy.disk_allocation_ratio.to_string(),
-    );
-    track(
-        "reserved_host_cpus",
-        row.reserved_host_cpus.to_string(),
-        policy.reserved_host_cpus.to_string(),
-    );
-    track(
-        "reserved_host_memory_mb",
-        row.reserved_host_memory_mb.to_string(),
-        policy.reserved_host_memory_mb.to_string(),
-    );
-    track(
-        "reserved_host_disk_mb",
-        row.reserved_host_disk_mb.to_string(),
-        policy.reserved_host_disk_mb.to_string(),
-    );
+    let changes = row
+        .policy()
+        .fields()
+        .into_iter()
+        .zip(policy.fields())
+        .filter(|((_, old), (_, new))| old != new)
+        .map(|((field, old), (_, new))| (field, old, new))
+        .collect::<Vec<_>>();
     for (field, old, new) in changes {
         tracing::warn!(
             "compute node {}: {field} changed from {old} to {new} by {changed_by}",
@@ -746,12 +718,7 @@ fn upsert_node(
     row.hypervisor_type = n.hypervisor_type.clone();
     row.hypervisor_version = n.hypervisor_version;
     row.host_ip = n.host_ip.clone();
-    row.cpu_allocation_ratio = policy.cpu_allocation_ratio;
-    row.ram_allocation_ratio = policy.ram_allocation_ratio;
-    row.disk_allocation_ratio = policy.disk_allocation_ratio;
-    row.reserved_host_cpus = policy.reserved_host_cpus;
-    row.reserved_host_memory_mb = policy.reserved_host_memory_mb;
-    row.reserved_host_disk_mb = policy.reserved_host_disk_mb;
+    row.set_policy(policy);
     row.updated_at = now;
     store::nodes::update(c, &row)?;
     Ok(())

@@ -284,9 +284,7 @@ impl ComputeService {
                         .iter()
                         .find(|s| s.host == h.host && s.service_binary == "nova-compute");
                     h.enabled = svc.is_some_and(|s| !s.disabled);
-                    h.up = svc.is_some_and(|s| {
-                        !s.forced_down && s.last_seen_up.is_some_and(|t| now - t <= down_after)
-                    });
+                    h.up = svc.is_some_and(|s| s.is_up(now, down_after));
                     h.availability_zone = default_az.clone();
                 }
                 Ok(hosts)

@@ -38,6 +38,35 @@ pub struct NodePolicy {
     pub reserved_host_disk_mb: i32,
 }
 
+impl NodePolicy {
+    /// Each option by its nova name, as text: what a change record shows.
+    pub fn fields(&self) -> [(&'static str, String); 6] {
+        [
+            (
+                "cpu_allocation_ratio",
+                self.cpu_allocation_ratio.to_string(),
+            ),
+            (
+                "ram_allocation_ratio",
+                self.ram_allocation_ratio.to_string(),
+            ),
+            (
+                "disk_allocation_ratio",
+                self.disk_allocation_ratio.to_string(),
+            ),
+            ("reserved_host_cpus", self.reserved_host_cpus.to_string()),
+            (
+                "reserved_host_memory_mb",
+                self.reserved_host_memory_mb.to_string(),
+            ),
+            (
+                "reserved_host_disk_mb",
+                self.reserved_host_disk_mb.to_string(),
+            ),
+        ]
+    }
+}
+
 /// One host of the fake driver.
 #[derive(Debug, Clone, PartialEq)]
 pub struct FakeHost {

@@ -12,10 +12,10 @@ use compat_api::time::iso_micros_naive;
 use serde_json::{json, Value};
 
 fn is_up(svc: &Svc, s: &ServiceRow) -> bool {
-    let window = svc.conf.service_down_time.as_micros() as i64;
-    !s.forced_down
-        && s.last_seen_up
-            .is_some_and(|t| compat_api::time::now_us() - t <= window)
+    s.is_up(
+        compat_api::time::now_us(),
+        svc.conf.service_down_time.as_micros() as i64,
+    )
 }
 
 pub async fn list_availability_zones(_req: Req, svc: Svc) -> ApiResult {

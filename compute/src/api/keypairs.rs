@@ -78,12 +78,11 @@ pub async fn create_keypair(req: Req, svc: Svc, body: JsonBody<Value>) -> ApiRes
     if let Some(private) = created.private_key {
         v["private_key"] = json!(private);
     }
-    let status = if req.at_least(2) {
+    let mut status = if req.at_least(2) {
         HttpResponse::Created()
     } else {
         HttpResponse::Ok()
     };
-    let mut status = status;
     Ok(status.json(json!({ "keypair": v })))
 }
 

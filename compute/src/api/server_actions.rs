@@ -20,13 +20,9 @@ pub async fn server_action(
         return Err(bad_request("Malformed request body"));
     };
     let svc = svc.into_inner();
-    let power = |a: PowerAction| a;
     let accepted = HttpResponse::Accepted().finish();
     match action.as_str() {
-        "os-stop" => {
-            svc.power_action(&req.ctx, &id, power(PowerAction::Stop))
-                .await?
-        }
+        "os-stop" => svc.power_action(&req.ctx, &id, PowerAction::Stop).await?,
         "os-start" => svc.power_action(&req.ctx, &id, PowerAction::Start).await?,
         "pause" => svc.power_action(&req.ctx, &id, PowerAction::Pause).await?,
         "unpause" => {

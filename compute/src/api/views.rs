@@ -224,9 +224,6 @@ fn full_fields(req: &Req, inst: &Instance, m: &mut Map<String, Value>, extras: &
     } else if req.at_least(90) {
         m.insert("OS-EXT-SRV-ATTR:hostname".into(), json!(r.hostname));
     }
-    if req.at_least(3) {
-        m.insert("os-extended-volumes:volumes_attached".into(), json!([]));
-    }
 }
 
 /// A flavor as `GET /flavors/{id}` shows it.

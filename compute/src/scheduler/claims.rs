@@ -7,7 +7,6 @@
 //! it: no interleaving of concurrent boots can overcommit a node.
 
 use super::{fits, HostState, Resources};
-use crate::config::NodePolicy;
 use crate::store::models::AllocationRow;
 use crate::store::{self, Conn, R};
 use std::collections::HashMap;
@@ -47,14 +46,7 @@ pub fn claim(c: &mut Conn, node_id: &str, consumer_id: &str, want: Resources) ->
         memory_mb: node.memory_mb,
         disk_gb: node.local_gb,
     };
-    let policy = NodePolicy {
-        cpu_allocation_ratio: node.cpu_allocation_ratio,
-        ram_allocation_ratio: node.ram_allocation_ratio,
-        disk_allocation_ratio: node.disk_allocation_ratio,
-        reserved_host_cpus: node.reserved_host_cpus,
-        reserved_host_memory_mb: node.reserved_host_memory_mb,
-        reserved_host_disk_mb: node.reserved_host_disk_mb,
-    };
+    let policy = node.policy();
     if !fits(&total, &policy, &used, &want) {
         return Ok(ClaimOutcome::Full(used));
     }

@@ -124,6 +124,29 @@ pub struct ComputeNodeRow {
     pub updated_at: i64,
 }
 
+impl ComputeNodeRow {
+    /// The ratios and reservations the node was last reported with.
+    pub fn policy(&self) -> crate::config::NodePolicy {
+        crate::config::NodePolicy {
+            cpu_allocation_ratio: self.cpu_allocation_ratio,
+            ram_allocation_ratio: self.ram_allocation_ratio,
+            disk_allocation_ratio: self.disk_allocation_ratio,
+            reserved_host_cpus: self.reserved_host_cpus,
+            reserved_host_memory_mb: self.reserved_host_memory_mb,
+            reserved_host_disk_mb: self.reserved_host_disk_mb,
+        }
+    }
+
+    pub fn set_policy(&mut self, p: &crate::config::NodePolicy) {
+        self.cpu_allocation_ratio = p.cpu_allocation_ratio;
+        self.ram_allocation_ratio = p.ram_allocation_ratio;
+        self.disk_allocation_ratio = p.disk_allocation_ratio;
+        self.reserved_host_cpus = p.reserved_host_cpus;
+        self.reserved_host_memory_mb = p.reserved_host_memory_mb;
+        self.reserved_host_disk_mb = p.reserved_host_disk_mb;
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Queryable, Selectable, Insertable)]
 #[diesel(table_name = allocations)]
 pub struct AllocationRow {
@@ -161,6 +184,13 @@ pub struct ServiceRow {
     pub last_seen_up: Option<i64>,
     pub created_at: i64,
     pub updated_at: i64,
+}
+
+impl ServiceRow {
+    /// Up: not forced down, and reported within `down_after_us` of `now`.
+    pub fn is_up(&self, now: i64, down_after_us: i64) -> bool {
+        !self.forced_down && self.last_seen_up.is_some_and(|t| now - t <= down_after_us)
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Queryable, Selectable, Insertable, AsChangeset)]
