@@ -36,7 +36,7 @@ ensure_venv() {
         python3 -m venv "$FERROSTACK_VENV"
         "$FERROSTACK_VENV/bin/pip" install --quiet --upgrade pip
     fi
-    local want=(python-openstackclient python-glanceclient pytest pyyaml requests)
+    local want=(python-openstackclient python-glanceclient python-novaclient pytest pyyaml requests)
     [ "${1:-}" = tempest ] && want+=(tempest)
     local missing=()
     for pkg in "${want[@]}"; do

@@ -7,6 +7,7 @@
 use crate::context::Context;
 use crate::error::{Error, Result};
 use crate::instances::{Vif, VifIp};
+use crate::virt::DiskStream;
 use futures_util::future::BoxFuture;
 use std::collections::BTreeMap;
 use std::sync::Arc;
@@ -20,6 +21,8 @@ pub struct ImageInfo {
     pub min_ram: i64,
     pub min_disk: i64,
     pub size: Option<i64>,
+    pub disk_format: Option<String>,
+    pub container_format: Option<String>,
     pub properties: BTreeMap<String, String>,
 }
 
@@ -30,6 +33,23 @@ pub trait ImageApi: Send + Sync {
         ctx: &'a Context,
         id: &'a str,
     ) -> BoxFuture<'a, Result<Option<ImageInfo>>>;
+
+    /// A new `queued` image owned by `ctx`'s project (a snapshot's record).
+    fn create<'a>(
+        &'a self,
+        ctx: &'a Context,
+        attributes: serde_json::Map<String, serde_json::Value>,
+    ) -> BoxFuture<'a, Result<ImageInfo>>;
+
+    /// Uploads a queued image's data; the image becomes `active`.
+    fn upload<'a>(
+        &'a self,
+        ctx: &'a Context,
+        id: &'a str,
+        data: DiskStream,
+    ) -> BoxFuture<'a, Result<()>>;
+
+    fn delete<'a>(&'a self, ctx: &'a Context, id: &'a str) -> BoxFuture<'a, Result<()>>;
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -81,6 +101,20 @@ pub trait NetworkApi: Send + Sync {
     fn unbind_port<'a>(&'a self, port_id: &'a str) -> BoxFuture<'a, Result<()>>;
 
     fn delete_port<'a>(&'a self, port_id: &'a str) -> BoxFuture<'a, Result<()>>;
+
+    /// A project's security groups as (id, name).
+    fn security_groups<'a>(
+        &'a self,
+        project_id: &'a str,
+    ) -> BoxFuture<'a, Result<Vec<(String, String)>>>;
+
+    fn port_security_groups<'a>(&'a self, port_id: &'a str) -> BoxFuture<'a, Result<Vec<String>>>;
+
+    fn set_port_security_groups<'a>(
+        &'a self,
+        port_id: &'a str,
+        ids: Vec<String>,
+    ) -> BoxFuture<'a, Result<()>>;
 }
 
 /// The image service of this process.
@@ -88,6 +122,28 @@ pub struct InProcessImages(pub Arc<image::ImageService>);
 
 fn image_error(e: image::Error) -> Error {
     Error::Unavailable(format!("image service: {e}"))
+}
+
+fn viewer(ctx: &Context) -> image::policy::Viewer {
+    image::policy::Viewer {
+        project_id: Some(ctx.project_id.clone()),
+        is_admin: ctx.is_admin,
+        is_member: true,
+    }
+}
+
+fn image_info(img: image::images::Image) -> ImageInfo {
+    ImageInfo {
+        id: img.row.id.clone(),
+        name: img.row.name.clone().unwrap_or_default(),
+        status: img.row.status.clone(),
+        min_ram: img.row.min_ram.into(),
+        min_disk: img.row.min_disk.into(),
+        size: img.row.size,
+        disk_format: img.row.disk_format.clone(),
+        container_format: img.row.container_format.clone(),
+        properties: img.properties,
+    }
 }
 
 impl ImageApi for InProcessImages {
@@ -98,22 +154,49 @@ impl ImageApi for InProcessImages {
     ) -> BoxFuture<'a, Result<Option<ImageInfo>>> {
         Box::pin(async move {
             use image::client::ImageClient;
-            let viewer = image::policy::Viewer {
-                project_id: Some(ctx.project_id.clone()),
-                is_admin: ctx.is_admin,
-                is_member: true,
-            };
-            match self.0.show(&viewer, id).await {
-                Ok(img) => Ok(Some(ImageInfo {
-                    id: img.row.id.clone(),
-                    name: img.row.name.clone().unwrap_or_default(),
-                    status: img.row.status.clone(),
-                    min_ram: img.row.min_ram.into(),
-                    min_disk: img.row.min_disk.into(),
-                    size: img.row.size,
-                    properties: img.properties,
-                })),
+            match self.0.show(&viewer(ctx), id).await {
+                Ok(img) => Ok(Some(image_info(img))),
                 Err(image::Error::NotFound(_)) => Ok(None),
+                Err(e) => Err(image_error(e)),
+            }
+        })
+    }
+
+    fn create<'a>(
+        &'a self,
+        ctx: &'a Context,
+        attributes: serde_json::Map<String, serde_json::Value>,
+    ) -> BoxFuture<'a, Result<ImageInfo>> {
+        Box::pin(async move {
+            use image::client::ImageClient;
+            match self.0.create(&viewer(ctx), attributes).await {
+                Ok(img) => Ok(image_info(img)),
+                Err(image::Error::Forbidden(m)) => Err(Error::Forbidden(m)),
+                Err(image::Error::TooLarge(m)) => Err(Error::OverQuota(m)),
+                Err(e) => Err(image_error(e)),
+            }
+        })
+    }
+
+    fn upload<'a>(
+        &'a self,
+        ctx: &'a Context,
+        id: &'a str,
+        data: DiskStream,
+    ) -> BoxFuture<'a, Result<()>> {
+        Box::pin(async move {
+            use image::client::ImageClient;
+            self.0
+                .upload(&viewer(ctx), id, None, data)
+                .await
+                .map_err(image_error)
+        })
+    }
+
+    fn delete<'a>(&'a self, ctx: &'a Context, id: &'a str) -> BoxFuture<'a, Result<()>> {
+        Box::pin(async move {
+            match self.0.delete_image(&viewer(ctx), id).await {
+                Ok(()) | Err(image::Error::NotFound(_)) => Ok(()),
                 Err(e) => Err(image_error(e)),
             }
         })
@@ -267,6 +350,43 @@ impl NetworkApi for InProcessNetwork {
                 Err(network::Error::NotFound { .. }) => Ok(()),
                 other => other.map_err(network_error),
             }
+        })
+    }
+
+    fn security_groups<'a>(
+        &'a self,
+        project_id: &'a str,
+    ) -> BoxFuture<'a, Result<Vec<(String, String)>>> {
+        Box::pin(async move {
+            use network::client::NetworkClient;
+            self.0
+                .security_groups(project_id)
+                .await
+                .map_err(network_error)
+        })
+    }
+
+    fn port_security_groups<'a>(&'a self, port_id: &'a str) -> BoxFuture<'a, Result<Vec<String>>> {
+        Box::pin(async move {
+            use network::client::NetworkClient;
+            self.0
+                .port_security_groups(port_id)
+                .await
+                .map_err(network_error)
+        })
+    }
+
+    fn set_port_security_groups<'a>(
+        &'a self,
+        port_id: &'a str,
+        ids: Vec<String>,
+    ) -> BoxFuture<'a, Result<()>> {
+        Box::pin(async move {
+            use network::client::NetworkClient;
+            self.0
+                .set_port_security_groups(port_id, ids)
+                .await
+                .map_err(network_error)
         })
     }
 }

@@ -9,6 +9,7 @@
 use crate::context::Context;
 use crate::error::Result;
 use crate::instances::{self, Fault};
+use crate::moves::{self, MoveRequest};
 use crate::scheduler::claims::{self, ClaimOutcome};
 use crate::scheduler::{HostState, RequestSpec};
 use crate::states::{task, vm};
@@ -86,6 +87,13 @@ impl ComputeService {
                 }
                 Err(e) => Err(e.to_string()),
             },
+            "migrate_server" => match m.args::<MoveRequest>() {
+                Ok(req) => {
+                    self.schedule_move(&ctx, req).await;
+                    Ok(())
+                }
+                Err(e) => Err(e.to_string()),
+            },
             other => Err(format!("conductor: unknown method {other}")),
         };
         if let Err(e) = result {
@@ -136,6 +144,47 @@ impl ComputeService {
         }
     }
 
+    /// Finds and claims a destination for a move, then starts it on the
+    /// source; without one, the move fails and the instance stays.
+    async fn schedule_move(self: &Arc<Self>, ctx: &Context, req: MoveRequest) {
+        let placement = match self.place(req.spec.clone()).await {
+            Ok(Some(p)) => p,
+            Ok(None) => {
+                return self
+                    .fail_move(
+                        ctx,
+                        &req.migration_id,
+                        "No valid host was found. There are not enough hosts available.",
+                    )
+                    .await
+            }
+            Err(e) => return self.fail_move(ctx, &req.migration_id, &e.to_string()).await,
+        };
+        let mid = req.migration_id.clone();
+        let source = self
+            .read(move |c| Ok(crate::store::moves::get(c, &mid)?))
+            .await
+            .ok()
+            .flatten()
+            .map(|m| m.source_compute);
+        let Some(source) = source else {
+            return tracing::error!("move {} vanished", req.migration_id);
+        };
+        tracing::info!(
+            "moving instance {} from {source} to {}",
+            req.spec.instance_id,
+            placement.host
+        );
+        if let Err(e) = self.cast(
+            ctx,
+            &crate::agent::topic(&source),
+            "resize_instance",
+            &req.migration_id,
+        ) {
+            self.fail_move(ctx, &req.migration_id, &e.to_string()).await;
+        }
+    }
+
     /// ERROR with a fault (nova's NoValidHost path), and the claim released.
     pub async fn fail_build(self: &Arc<Self>, ctx: &Context, id: &str, message: &str) {
         tracing::warn!("build of instance {id} failed: {message}");
@@ -147,12 +196,7 @@ impl ComputeService {
                 }
                 inst.row.vm_state = vm::ERROR.into();
                 inst.row.task_state = None;
-                inst.fault = Some(Fault {
-                    code: 500,
-                    message: msg,
-                    details: None,
-                    created: compat_api::time::now_us(),
-                });
+                inst.fault = Some(Fault::internal(msg));
                 true
             })
             .await;
@@ -199,6 +243,7 @@ impl ComputeService {
             );
             let az = host.availability_zone.clone();
             let (h, n, zone) = (host.host.clone(), host.nodename.clone(), az.clone());
+            let migration_id = spec.migration_id.clone();
             let outcome = self
                 .write(move |c| {
                     let outcome = claims::claim(c, &node_id, &consumer, want)?;
@@ -208,13 +253,18 @@ impl ComputeService {
                     let mut inst = instances::load(c, &consumer)?;
                     if inst.is_deleted() || inst.row.task_state.as_deref() == Some(task::DELETING) {
                         // Deleted while it waited: give the room back.
-                        crate::store::nodes::release(c, &consumer)?;
+                        crate::store::nodes::release_on(c, &consumer, &node_id)?;
                         return Ok(ClaimOutcome::Gone);
                     }
-                    inst.row.host = Some(h);
-                    inst.row.node = Some(n);
-                    inst.row.availability_zone = Some(zone);
-                    instances::save(c, &mut inst)?;
+                    match &migration_id {
+                        Some(mid) => record_destination(c, mid, h, n)?,
+                        None => {
+                            inst.row.host = Some(h);
+                            inst.row.node = Some(n);
+                            inst.row.availability_zone = Some(zone);
+                            instances::save(c, &mut inst)?;
+                        }
+                    }
                     Ok(outcome)
                 })
                 .await?;
@@ -295,4 +345,24 @@ impl ComputeService {
         view.loaded = Some(Instant::now());
         Ok(())
     }
+}
+
+/// A move's destination, and the move under way.
+fn record_destination(
+    c: &mut crate::store::Conn,
+    migration_id: &str,
+    host: String,
+    node: String,
+) -> Result<()> {
+    let Some(mut m) = crate::store::moves::get(c, migration_id)? else {
+        return Err(crate::error::Error::NotFound(format!(
+            "Migration {migration_id} could not be found."
+        )));
+    };
+    m.dest_compute = Some(host);
+    m.dest_node = Some(node);
+    m.status = moves::status::MIGRATING.into();
+    m.updated_at = compat_api::time::now_us();
+    crate::store::moves::update(c, &m)?;
+    Ok(())
 }

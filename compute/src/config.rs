@@ -118,6 +118,9 @@ pub struct ComputeConfig {
     pub enable_instance_password: bool,
     pub default_availability_zone: String,
     pub internal_service_availability_zone: String,
+    /// `[DEFAULT] allow_resize_to_same_host`: a resize may stay on its
+    /// host (a cold migration never does).
+    pub allow_resize_to_same_host: bool,
     pub node_policy: NodePolicy,
     /// `[DEFAULT] update_resources_interval`; 0 means every 60 s.
     pub update_resources_interval: Duration,
@@ -189,6 +192,11 @@ impl ComputeConfig {
             internal_service_availability_zone: conf
                 .get("DEFAULT", "internal_service_availability_zone")
                 .unwrap_or_else(|| "internal".into()),
+            allow_resize_to_same_host: conf.get_bool(
+                "DEFAULT",
+                "allow_resize_to_same_host",
+                false,
+            )?,
             node_policy: node_policy(conf)?,
             update_resources_interval: if interval.is_zero() {
                 Duration::from_secs(60)

@@ -63,6 +63,18 @@ pub struct Fault {
     pub created: i64,
 }
 
+impl Fault {
+    /// A server-side failure (500), as of now.
+    pub fn internal(message: impl Into<String>) -> Fault {
+        Fault {
+            code: 500,
+            message: message.into(),
+            details: None,
+            created: compat_api::time::now_us(),
+        }
+    }
+}
+
 /// One entry of the `networks` a server was asked to have.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct RequestedNetwork {
@@ -208,4 +220,52 @@ pub fn check_metadata(meta: &BTreeMap<String, Value>) -> Result<BTreeMap<String,
         out.insert(k.clone(), v.to_owned());
     }
     Ok(out)
+}
+
+/// Most tags a server may have.
+pub const MAX_TAGS: usize = 50;
+
+/// A tag: 1-60 characters, no `/` or `,` (they separate tags in URLs and
+/// filters).
+pub fn check_tag(tag: &str) -> Result<()> {
+    let n = tag.chars().count();
+    if n == 0 || n > 60 {
+        return Err(Error::bad_request(format!(
+            "Invalid input for field/attribute tags. Value: {tag}. Tags must be 1-60 characters"
+        )));
+    }
+    if tag.contains('/') || tag.contains(',') {
+        return Err(Error::bad_request(format!(
+            "Invalid input for field/attribute tags. Value: {tag}. Tags may not contain '/' or ','"
+        )));
+    }
+    Ok(())
+}
+
+/// A list of tags as a request gives it: each checked, duplicates
+/// dropped, at most [`MAX_TAGS`].
+pub fn check_tags(tags: &[Value]) -> Result<Vec<String>> {
+    let mut out: Vec<String> = Vec::new();
+    for t in tags {
+        let Some(tag) = t.as_str() else {
+            return Err(Error::bad_request(format!(
+                "Invalid input for field/attribute tags. Value: {t}. {t} is not of type 'string'"
+            )));
+        };
+        check_tag(tag)?;
+        if !out.iter().any(|x| x == tag) {
+            out.push(tag.to_owned());
+        }
+    }
+    check_tag_count(out.len())?;
+    Ok(out)
+}
+
+pub fn check_tag_count(n: usize) -> Result<()> {
+    if n > MAX_TAGS {
+        return Err(Error::bad_request(format!(
+            "The number of tags exceeded the per-server limit {MAX_TAGS}"
+        )));
+    }
+    Ok(())
 }

@@ -19,9 +19,11 @@ pub mod error;
 pub mod flavors;
 pub mod instances;
 pub mod keypairs;
+pub mod moves;
 pub mod notifications;
 pub mod quotas;
 pub mod scheduler;
+pub mod server_actions;
 pub mod servers;
 pub mod states;
 pub mod store;
@@ -177,6 +179,10 @@ impl ComputeService {
         let id2 = id.to_owned();
         self.write(move |c| {
             store::nodes::release(c, &id2)?;
+            // An open move holds the source's share under its own id.
+            if let Some(m) = store::moves::latest_of(c, &id2, moves::OPEN)? {
+                store::nodes::release(c, &m.id)?;
+            }
             Ok(())
         })
         .await?;

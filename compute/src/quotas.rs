@@ -49,13 +49,33 @@ pub fn check_instances(
     vcpus: i64,
     ram: i64,
 ) -> Result<()> {
-    let limits = limits(c, conf, project_id)?;
-    let used = usage(c, project_id)?;
     let wanted = [
         ("cores", vcpus * count),
         ("instances", count),
         ("ram", ram * count),
     ];
+    check(c, conf, project_id, &wanted)
+}
+
+/// Refuses a resize that adds `vcpus` and `ram` beyond the limits.
+pub fn check_resources(
+    c: &mut Conn,
+    conf: &ComputeConfig,
+    project_id: &str,
+    vcpus: i64,
+    ram: i64,
+) -> Result<()> {
+    check(c, conf, project_id, &[("cores", vcpus), ("ram", ram)])
+}
+
+fn check(
+    c: &mut Conn,
+    conf: &ComputeConfig,
+    project_id: &str,
+    wanted: &[(&str, i64)],
+) -> Result<()> {
+    let limits = limits(c, conf, project_id)?;
+    let used = usage(c, project_id)?;
     let over: Vec<Over> = wanted
         .iter()
         .filter_map(|(res, req)| {
@@ -116,4 +136,13 @@ pub fn reset(c: &mut Conn, ctx: &Context, project_id: &str) -> Result<()> {
     ctx.require_admin("os_compute_api:os-quota-sets:delete")?;
     store::quotas::delete_project(c, project_id)?;
     Ok(())
+}
+
+impl crate::ComputeService {
+    /// The project's `metadata_items` limit (-1 for none).
+    pub async fn metadata_limit(&self, ctx: &Context) -> Result<i64> {
+        let (conf, project) = (self.conf.clone(), ctx.project_id.clone());
+        let l = self.read(move |c| limits(c, &conf, &project)).await?;
+        Ok(*l.get("metadata_items").unwrap_or(&-1))
+    }
 }

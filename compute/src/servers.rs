@@ -5,7 +5,7 @@ use crate::agent::PowerAction;
 use crate::conductor::{BuildRequest, CONDUCTOR_TOPIC};
 use crate::context::Context;
 use crate::error::{Error, Result};
-use crate::instances::{self, Instance, NetworkRequest, RequestedNetwork};
+use crate::instances::{self, FlavorSnapshot, Instance, NetworkRequest, RequestedNetwork};
 use crate::scheduler::{RequestSpec, Resources};
 use crate::states::{power, task, vm};
 use crate::store::models::{InstanceExtraRow, InstanceRow};
@@ -132,11 +132,14 @@ impl ComputeService {
                     other => other,
                 })?
         };
-        let image_properties = self.check_image(ctx, &req.image_ref, &flavor).await?;
+        let snapshot = flavor.snapshot();
+        let image_properties = self.check_image(ctx, &req.image_ref, &snapshot).await?;
         let networks = self
             .resolve_networks(ctx, req.networks.clone(), req.max_count)
             .await?;
         let (zone, force_host) = self.check_zone(ctx, req.availability_zone.as_deref())?;
+        self.security_group_ids(&ctx.project_id, &req.security_groups)
+            .await?;
         let key = match &req.key_name {
             Some(name) => {
                 let (user, name) = (ctx.user_id.clone(), name.clone());
@@ -151,7 +154,7 @@ impl ComputeService {
         let reservation = reservation_id();
         let conf = self.conf.clone();
         let ctx2 = ctx.clone();
-        let snapshot = flavor.snapshot();
+        let resources = Resources::of_flavor(&snapshot);
         let req2 = req.clone();
         let reservation2 = reservation.clone();
         let props = image_properties.clone();
@@ -254,13 +257,7 @@ impl ComputeService {
                 spec: RequestSpec {
                     instance_id: inst.id().to_owned(),
                     project_id: ctx.project_id.clone(),
-                    resources: Resources {
-                        vcpus: flavor.row.vcpus,
-                        memory_mb: flavor.row.memory_mb,
-                        disk_gb: flavor.row.root_gb
-                            + flavor.row.ephemeral_gb
-                            + (flavor.row.swap + 1023) / 1024,
-                    },
+                    resources,
                     flavor_extra_specs: flavor.extra_specs.clone(),
                     image_properties: image_properties.clone(),
                     availability_zone: inst.row.availability_zone.clone(),
@@ -285,11 +282,13 @@ impl ComputeService {
         })
     }
 
-    async fn check_image(
+    /// The image must exist, be active and fit the flavor; returns its
+    /// properties (for the scheduler's filters).
+    pub(crate) async fn check_image(
         &self,
         ctx: &Context,
         image_ref: &str,
-        flavor: &flavors::Flavor,
+        flavor: &FlavorSnapshot,
     ) -> Result<BTreeMap<String, String>> {
         if image_ref.is_empty() {
             return Ok(BTreeMap::new());
@@ -305,21 +304,47 @@ impl ComputeService {
                 image.id
             )));
         }
-        if image.min_ram > i64::from(flavor.row.memory_mb) {
+        if image.min_ram > i64::from(flavor.memory_mb) {
             return Err(Error::bad_request(
                 "Flavor's memory is too small for requested image.",
             ));
         }
         let size_gb = (image.size.unwrap_or(0) + (1 << 30) - 1) >> 30;
-        if flavor.row.root_gb > 0
-            && (image.min_disk > i64::from(flavor.row.root_gb)
-                || size_gb > i64::from(flavor.row.root_gb))
+        if flavor.root_gb > 0
+            && (image.min_disk > i64::from(flavor.root_gb) || size_gb > i64::from(flavor.root_gb))
         {
             return Err(Error::bad_request(
                 "Flavor's disk is too small for requested image.",
             ));
         }
         Ok(image.properties)
+    }
+
+    /// The ids of security groups named (or given by id) for a project's
+    /// ports; None for the project's default group alone, which the
+    /// network service applies by itself.
+    pub(crate) async fn security_group_ids(
+        &self,
+        project_id: &str,
+        names: &[String],
+    ) -> Result<Option<Vec<String>>> {
+        if names.is_empty() || names == ["default"] {
+            return Ok(None);
+        }
+        let groups = self.network.security_groups(project_id).await?;
+        let mut ids = Vec::new();
+        for name in names {
+            let found = groups
+                .iter()
+                .find(|(id, n)| id == name || n == name)
+                .ok_or_else(|| {
+                    Error::bad_request(format!(
+                        "Unable to find security_group with name or id '{name}'"
+                    ))
+                })?;
+            ids.push(found.0.clone());
+        }
+        Ok(Some(ids))
     }
 
     /// Turns `networks` into a list of ports and networks to plug.
@@ -454,11 +479,7 @@ impl ComputeService {
             }
             return Ok(());
         };
-        let msg = Message::new("terminate_instance", id, ctx.to_value())
-            .map_err(|e| Error::Unavailable(e.to_string()))?;
-        self.bus
-            .cast(&crate::agent::topic(&host), msg)
-            .map_err(|e| Error::Unavailable(e.to_string()))
+        self.cast(ctx, &crate::agent::topic(&host), "terminate_instance", id)
     }
 
     /// Checks the state an action needs, sets its task state and casts it
@@ -469,7 +490,6 @@ impl ComputeService {
         id: &str,
         action: PowerAction,
     ) -> Result<()> {
-        let (ctx2, id2) = (ctx.clone(), id.to_owned());
         let (name, allowed, task_state): (&str, &[&str], &str) = match action {
             PowerAction::Stop => (
                 "stop",
@@ -494,41 +514,90 @@ impl ComputeService {
             PowerAction::Suspend => ("suspend", &[vm::ACTIVE], task::SUSPENDING),
             PowerAction::Resume => ("resume", &[vm::SUSPENDED], task::RESUMING),
         };
-        let inst = self
+        let step = TaskStart {
+            action: name,
+            vm_states: allowed,
+            task_state: Some(task_state),
+            // A hard reboot may take over a soft one that hangs.
+            over_task: (action == PowerAction::RebootHard).then_some("reboot"),
+        };
+        let (inst, ()) = self.start_task(ctx, id, step, |_, _| Ok(())).await?;
+        self.cast_to_host(ctx, &inst, "power_action", (id, action))
+    }
+
+    /// Starts an action on a placed instance in one transaction: checks it
+    /// is unlocked, in one of the allowed vm_states and not busy with
+    /// another task, records the action, sets the task state and lets `f`
+    /// make its own checks and changes (an error undoes everything).
+    pub(crate) async fn start_task<T: Send + 'static>(
+        self: &Arc<Self>,
+        ctx: &Context,
+        id: &str,
+        step: TaskStart,
+        f: impl FnOnce(&mut store::Conn, &mut Instance) -> Result<T> + Send + 'static,
+    ) -> Result<(Instance, T)> {
+        let (ctx2, id2) = (ctx.clone(), id.to_owned());
+        let (inst, old, out) = self
             .write(move |c| {
                 let mut inst = instances::visible(c, &ctx2, &id2)?;
                 check_unlocked(&ctx2, &inst)?;
-                if !allowed.contains(&inst.row.vm_state.as_str()) {
-                    return Err(Error::invalid_state(
-                        name,
-                        &id2,
-                        "vm_state",
-                        &inst.row.vm_state,
-                    ));
+                if !step.vm_states.contains(&inst.row.vm_state.as_str()) {
+                    let state = inst.row.vm_state.clone();
+                    return Err(Error::invalid_state(step.action, &id2, "vm_state", &state));
                 }
-                let hard_reboot_ok = action == PowerAction::RebootHard
-                    && inst
-                        .row
-                        .task_state
-                        .as_deref()
-                        .is_some_and(|t| t.starts_with("reboot"));
-                if let (Some(t), false) = (&inst.row.task_state, hard_reboot_ok) {
-                    return Err(Error::invalid_state(name, &id2, "task_state", t));
+                let tolerated = |t: &str| step.over_task.is_some_and(|p| t.starts_with(p));
+                if let Some(t) = inst.row.task_state.as_deref().filter(|t| !tolerated(t)) {
+                    return Err(Error::invalid_state(step.action, &id2, "task_state", t));
                 }
                 if inst.row.host.is_none() {
                     return Err(Error::conflict(format!("Instance {id2} has no host.")));
                 }
-                actions::record(c, &ctx2, &id2, name)?;
-                inst.row.task_state = Some(task_state.into());
+                let old = (inst.row.vm_state.clone(), inst.row.task_state.clone());
+                actions::record(c, &ctx2, &id2, step.action)?;
+                if let Some(t) = step.task_state {
+                    inst.row.task_state = Some(t.into());
+                }
+                let out = f(c, &mut inst)?;
                 instances::save(c, &mut inst)?;
-                Ok(inst)
+                Ok((inst, old, out))
             })
             .await?;
-        let host = inst.row.host.clone().unwrap_or_default();
-        let msg = Message::new("power_action", (id, action), ctx.to_value())
+        if step.task_state.is_some() {
+            self.notifier.instance_update(
+                ctx,
+                "api",
+                &self.conf.host,
+                &inst,
+                &old.0,
+                old.1.as_deref(),
+            );
+        }
+        Ok((inst, out))
+    }
+
+    /// Casts `method` to the agent of the instance's host.
+    pub(crate) fn cast_to_host<T: serde::Serialize>(
+        &self,
+        ctx: &Context,
+        inst: &Instance,
+        method: &str,
+        args: T,
+    ) -> Result<()> {
+        let host = inst.row.host.as_deref().unwrap_or_default();
+        self.cast(ctx, &crate::agent::topic(host), method, args)
+    }
+
+    pub(crate) fn cast<T: serde::Serialize>(
+        &self,
+        ctx: &Context,
+        topic: &str,
+        method: &str,
+        args: T,
+    ) -> Result<()> {
+        let msg = Message::new(method, args, ctx.to_value())
             .map_err(|e| Error::Unavailable(e.to_string()))?;
         self.bus
-            .cast(&crate::agent::topic(&host), msg)
+            .cast(topic, msg)
             .map_err(|e| Error::Unavailable(e.to_string()))
     }
 
@@ -590,9 +659,80 @@ impl ComputeService {
     }
 }
 
-fn check_unlocked(ctx: &Context, inst: &Instance) -> Result<()> {
+/// What [`ComputeService::start_task`] checks and sets.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct TaskStart {
+    /// The action's name, as instance actions and errors show it.
+    pub action: &'static str,
+    pub vm_states: &'static [&'static str],
+    pub task_state: Option<&'static str>,
+    /// A task (by prefix) this action may interrupt.
+    pub over_task: Option<&'static str>,
+}
+
+impl TaskStart {
+    pub fn new(
+        action: &'static str,
+        vm_states: &'static [&'static str],
+        task_state: Option<&'static str>,
+    ) -> TaskStart {
+        TaskStart {
+            action,
+            vm_states,
+            task_state,
+            over_task: None,
+        }
+    }
+}
+
+pub(crate) fn check_unlocked(ctx: &Context, inst: &Instance) -> Result<()> {
     if inst.row.locked_by.is_some() && !ctx.is_admin {
         return Err(Error::conflict(format!("Instance {} is locked", inst.id())));
     }
     Ok(())
+}
+
+/// States in which an instance's metadata may change (nova's
+/// `update_instance_metadata`).
+pub const METADATA_STATES: &[&str] = &[vm::ACTIVE, vm::PAUSED, vm::SUSPENDED, vm::STOPPED];
+
+/// States in which an instance's tags may change.
+pub const TAG_STATES: &[&str] = &[
+    vm::ACTIVE,
+    vm::PAUSED,
+    vm::RESCUED,
+    vm::SHELVED,
+    vm::SHELVED_OFFLOADED,
+    vm::STOPPED,
+    vm::SUSPENDED,
+];
+
+impl ComputeService {
+    /// Changes an idle instance's own data (metadata, tags) in one
+    /// transaction: it must be in one of `states` with no task running.
+    /// `f` returns what the caller answers with.
+    pub async fn edit_instance<T: Send + 'static>(
+        &self,
+        ctx: &Context,
+        id: &str,
+        action: &'static str,
+        states: &'static [&'static str],
+        f: impl FnOnce(&mut Instance) -> Result<T> + Send + 'static,
+    ) -> Result<T> {
+        let (ctx, id) = (ctx.clone(), id.to_owned());
+        self.write(move |c| {
+            let mut inst = instances::visible(c, &ctx, &id)?;
+            if !states.contains(&inst.row.vm_state.as_str()) {
+                let state = inst.row.vm_state.clone();
+                return Err(Error::invalid_state(action, &id, "vm_state", &state));
+            }
+            if let Some(t) = inst.row.task_state.clone() {
+                return Err(Error::invalid_state(action, &id, "task_state", &t));
+            }
+            let out = f(&mut inst)?;
+            instances::save(c, &mut inst)?;
+            Ok(out)
+        })
+        .await
+    }
 }

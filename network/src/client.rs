@@ -82,6 +82,12 @@ pub trait NetworkClient {
     /// Binds the port to `host` and returns what to plug.
     async fn bind_port(&self, port_id: &str, host: &str, device_id: &str) -> Result<PortBinding>;
     async fn delete_port(&self, port_id: &str) -> Result<()>;
+    /// The security groups of a project as (id, name), its `default`
+    /// group created if it has none yet.
+    async fn security_groups(&self, project_id: &str) -> Result<Vec<(String, String)>>;
+    /// The security group ids of a port.
+    async fn port_security_groups(&self, port_id: &str) -> Result<Vec<String>>;
+    async fn set_port_security_groups(&self, port_id: &str, ids: Vec<String>) -> Result<()>;
 }
 
 /// The in-process implementation, for the all-in-one binary.
@@ -216,6 +222,42 @@ impl NetworkClient for InProcess {
         let id = port_id.to_owned();
         self.0
             .write(Caller::admin(), move |c, _| ports::delete_unchecked(c, &id))
+            .await
+    }
+
+    async fn security_groups(&self, project_id: &str) -> Result<Vec<(String, String)>> {
+        let caller = Caller {
+            project_id: Some(project_id.to_owned()),
+            is_admin: false,
+        };
+        let groups = self
+            .0
+            .write(caller, |c, ctx| crate::security_groups::list(c, ctx.caller))
+            .await?;
+        Ok(groups.into_iter().map(|g| (g.row.id, g.row.name)).collect())
+    }
+
+    async fn port_security_groups(&self, port_id: &str) -> Result<Vec<String>> {
+        let id = port_id.to_owned();
+        let port = self
+            .0
+            .read(Caller::admin(), move |c, ctx| {
+                ports::show(c, ctx.caller, &id)
+            })
+            .await?;
+        Ok(port.security_groups)
+    }
+
+    async fn set_port_security_groups(&self, port_id: &str, ids: Vec<String>) -> Result<()> {
+        let id = port_id.to_owned();
+        let req = PortRequest {
+            security_groups: Some(ids),
+            ..Default::default()
+        };
+        self.0
+            .write(Caller::admin(), move |c, ctx| {
+                ports::update(c, ctx, &id, req, None).map(|_| ())
+            })
             .await
     }
 }

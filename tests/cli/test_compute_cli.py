@@ -11,11 +11,14 @@ Run:  $VENV/bin/python -m pytest tests/cli/test_compute_cli.py -q
 from __future__ import annotations
 
 import json
+import os
+import subprocess
 import time
+from pathlib import Path
 
 import pytest
 
-from conftest import Cli, http, unique
+from conftest import Cli, http, openstack_exe, unique
 
 WAIT = 30.0
 
@@ -192,3 +195,34 @@ def test_delete_frees_the_port(cli: Cli, image: str):
     cli.ok("server", "delete", "--wait", name)
     assert cli.json("port", "list", "--device-id", server_id) == []
     assert name not in {s["Name"] for s in cli.json("server", "list")}
+
+
+# --------------------------------------------------------------------------
+# novaclient
+# --------------------------------------------------------------------------
+def nova(server, *args: str) -> str:
+    """The stock `nova` CLI (python-novaclient), authenticated as admin."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("OS_")}
+    env.update(OS_AUTH_URL=server.auth_url, OS_USERNAME="admin", OS_PASSWORD=server.password,
+               OS_PROJECT_NAME="admin", OS_USER_DOMAIN_NAME="Default",
+               OS_PROJECT_DOMAIN_NAME="Default", OS_IDENTITY_API_VERSION="3")
+    exe = Path(openstack_exe()).parent / "nova"
+    r = subprocess.run([str(exe), *args], env=env, capture_output=True, text=True, timeout=120)
+    assert r.returncode == 0, f"nova {' '.join(args)} failed:\n{r.stdout}\n{r.stderr}"
+    return r.stdout
+
+
+def test_nova_boot_and_list(server, cli: Cli, image: str):
+    net = cli.json("network", "show", "private")["id"]
+    name = unique("nova")
+    nova(server, "boot", "--image", image, "--flavor", "m1.tiny", "--nic", f"net-id={net}",
+         "--poll", name)
+    listed = nova(server, "list", "--fields", "name,status,networks")
+    line = next(l for l in listed.splitlines() if name in l)
+    assert "ACTIVE" in line and "private=" in line
+    assert name in nova(server, "list", "--name", name)
+    nova(server, "delete", name)
+    deadline = time.time() + WAIT
+    while name in nova(server, "list"):
+        assert time.time() < deadline, "nova delete did not finish"
+        time.sleep(0.3)

@@ -7,7 +7,10 @@ pub mod flavors;
 pub mod hosts;
 pub mod keypairs;
 pub mod limits;
+pub mod migrations;
 pub mod server_actions;
+pub mod server_metadata;
+pub mod server_tags;
 pub mod servers;
 pub mod versions;
 pub mod views;
@@ -172,7 +175,31 @@ fn routes(cfg: &mut web::ServiceConfig, p: &str) {
     .service(r("/servers/{id}/action").route(post().to(server_actions::server_action)))
     .service(r("/servers/{id}/ips").route(get().to(servers::list_ips)))
     .service(r("/servers/{id}/ips/{network}").route(get().to(servers::show_ips)))
-    .service(r("/servers/{id}/metadata").route(get().to(servers::list_metadata)))
+    .service(
+        r("/servers/{id}/metadata")
+            .route(get().to(servers::list_metadata))
+            .route(post().to(server_metadata::create_metadata))
+            .route(put().to(server_metadata::update_metadata)),
+    )
+    .service(
+        r("/servers/{id}/metadata/{key}")
+            .route(get().to(server_metadata::show_metadata_item))
+            .route(put().to(server_metadata::update_metadata_item))
+            .route(delete().to(server_metadata::delete_metadata_item)),
+    )
+    .service(
+        r("/servers/{id}/tags")
+            .route(get().to(server_tags::list_tags))
+            .route(put().to(server_tags::replace_tags))
+            .route(delete().to(server_tags::delete_tags)),
+    )
+    .service(
+        r("/servers/{id}/tags/{tag}")
+            .route(get().to(server_tags::check_tag))
+            .route(put().to(server_tags::add_tag))
+            .route(delete().to(server_tags::delete_tag)),
+    )
+    .service(r("/os-migrations").route(get().to(migrations::list_migrations)))
     .service(r("/servers/{id}/os-instance-actions").route(get().to(servers::list_instance_actions)))
     .service(
         r("/servers/{id}/os-instance-actions/{request_id}")

@@ -1,12 +1,20 @@
 //! `POST /servers/{id}/action`: one handler, dispatched on the action's key.
 
 use super::error::bad_request;
+use super::servers::{check_name, field, load_full, string};
 use super::{ApiResult, Req, Svc};
 use crate::agent::PowerAction;
 use crate::instances;
+use crate::moves::MoveKind;
+use crate::server_actions::Rebuild;
+use crate::ComputeService;
+use actix_web::http::header;
 use actix_web::{web, HttpResponse};
 use compat_api::body::JsonBody;
-use serde_json::{json, Value};
+use compat_api::ApiError;
+use serde_json::{json, Map, Value};
+use std::collections::BTreeMap;
+use std::sync::Arc;
 
 pub async fn server_action(
     req: Req,
@@ -59,6 +67,55 @@ pub async fn server_action(
         }
         "unlock" => svc.set_lock(&req.ctx, &id, false, None).await?,
         "forceDelete" => svc.delete_server(&req.ctx, &id).await?,
+        "resize" => {
+            let flavor_ref = match args.get("flavorRef") {
+                Some(Value::String(f)) if !f.is_empty() => f.clone(),
+                Some(Value::Number(n)) => n.to_string(),
+                _ => return Err(bad_request(
+                    "Invalid input for field/attribute resize. 'flavorRef' is a required property",
+                )),
+            };
+            svc.move_server(&req.ctx, &id, MoveKind::Resize { flavor_ref })
+                .await?
+        }
+        "migrate" => {
+            let host = match args.get("host") {
+                None | Some(Value::Null) => None,
+                Some(Value::String(h)) if req.at_least(56) => Some(h.clone()),
+                Some(_) => return Err(bad_request("Invalid input for field/attribute migrate. Additional properties are not allowed ('host' was unexpected)")),
+            };
+            svc.move_server(&req.ctx, &id, MoveKind::Migrate { host })
+                .await?
+        }
+        "confirmResize" => {
+            svc.confirm_resize(&req.ctx, &id).await?;
+            return Ok(HttpResponse::NoContent().finish());
+        }
+        "revertResize" => svc.revert_resize(&req.ctx, &id).await?,
+        "rebuild" => return rebuild(&req, &svc, &id, args).await,
+        "createImage" => return create_image(&req, &svc, &id, args).await,
+        "changePassword" => {
+            let password = match args.get("adminPass") {
+                Some(Value::String(p)) => p.clone(),
+                _ => return Err(bad_request("Invalid input for field/attribute changePassword. 'adminPass' is a required property")),
+            };
+            svc.change_password(&req.ctx, &id, password).await?
+        }
+        "addSecurityGroup" | "removeSecurityGroup" => {
+            let name = match args.get("name") {
+                Some(Value::String(n)) if !n.trim().is_empty() => n.trim().to_owned(),
+                _ => return Err(bad_request("Security group name cannot be empty")),
+            };
+            let add = action == "addSecurityGroup";
+            svc.set_security_group(&req.ctx, &id, &name, add).await?
+        }
+        "os-resetState" => {
+            let state = args
+                .get("state")
+                .and_then(Value::as_str)
+                .unwrap_or_default();
+            svc.reset_state(&req.ctx, &id, state).await?
+        }
         "os-getConsoleOutput" => {
             let length = match args.get("length") {
                 None | Some(Value::Null) => None,
@@ -77,4 +134,98 @@ pub async fn server_action(
         other => return Err(bad_request(format!("There is no such action: {other}"))),
     }
     Ok(accepted)
+}
+
+fn object<'a>(args: &'a Value, action: &str) -> Result<&'a Map<String, Value>, ApiError> {
+    args.as_object().ok_or_else(|| {
+        bad_request(format!(
+            "Invalid input for field/attribute {action}. Value: {args}. {args} is not of type 'object'"
+        ))
+    })
+}
+
+fn metadata(args: &Map<String, Value>) -> Result<Option<BTreeMap<String, String>>, ApiError> {
+    match field(args, "metadata") {
+        None => Ok(None),
+        Some(Value::Object(m)) => {
+            let m: BTreeMap<String, Value> = m.clone().into_iter().collect();
+            Ok(Some(instances::check_metadata(&m)?))
+        }
+        Some(_) => Err(bad_request(
+            "Invalid input for field/attribute metadata. Value is not of type 'object'",
+        )),
+    }
+}
+
+/// A field that may be set to null to clear it: `Some(None)`.
+fn nullable(args: &Map<String, Value>, key: &str) -> Result<Option<Option<String>>, ApiError> {
+    match args.get(key) {
+        None => Ok(None),
+        Some(Value::Null) => Ok(Some(None)),
+        Some(Value::String(s)) => Ok(Some(Some(s.clone()))),
+        Some(other) => Err(bad_request(format!(
+            "Invalid input for field/attribute {key}. Value: {other}. {other} is not of type 'string', 'null'"
+        ))),
+    }
+}
+
+/// `rebuild`: 202 with the server as it now is, and its new password.
+async fn rebuild(req: &Req, svc: &Arc<ComputeService>, id: &str, args: &Value) -> ApiResult {
+    let args = object(args, "rebuild")?;
+    let image_ref = string(args, "imageRef")?
+        .filter(|i| !i.is_empty())
+        .ok_or_else(|| {
+            bad_request(
+                "Invalid input for field/attribute rebuild. 'imageRef' is a required property",
+            )
+        })?;
+    let name = string(args, "name")?;
+    if let Some(n) = &name {
+        check_name(n)?;
+    }
+    let gated = |minor: u16, key: &str| -> Result<Option<Option<String>>, ApiError> {
+        match args.contains_key(key) {
+            true if !req.at_least(minor) => Err(bad_request(format!(
+                "Invalid input for field/attribute rebuild. Additional properties are not allowed ('{key}' was unexpected)"
+            ))),
+            _ => nullable(args, key),
+        }
+    };
+    let rebuild = Rebuild {
+        image_ref,
+        name,
+        admin_pass: string(args, "adminPass")?,
+        metadata: metadata(args)?,
+        description: gated(19, "description")?,
+        key_name: gated(54, "key_name")?,
+        user_data: gated(57, "user_data")?,
+        hostname: gated(90, "hostname")?.flatten(),
+        access_ipv4: string(args, "accessIPv4")?,
+        access_ipv6: string(args, "accessIPv6")?,
+    };
+    let (_, password) = svc.rebuild_server(&req.ctx, id, rebuild).await?;
+    let mut server = load_full(req, svc, id).await?;
+    if let (Some(p), Some(obj)) = (password, server.as_object_mut()) {
+        obj.insert("adminPass".into(), json!(p));
+    }
+    Ok(HttpResponse::Accepted().json(json!({ "server": server })))
+}
+
+/// `createImage`: 202; the image id in the body from 2.45, in `Location`
+/// before.
+async fn create_image(req: &Req, svc: &Arc<ComputeService>, id: &str, args: &Value) -> ApiResult {
+    let args = object(args, "createImage")?;
+    let name = string(args, "name")?.ok_or_else(|| {
+        bad_request("Invalid input for field/attribute createImage. 'name' is a required property")
+    })?;
+    check_name(&name)?;
+    let meta = metadata(args)?.unwrap_or_default();
+    let image_id = svc.create_image(&req.ctx, id, &name, meta).await?;
+    if req.at_least(45) {
+        return Ok(HttpResponse::Accepted().json(json!({ "image_id": image_id })));
+    }
+    let location = format!("{}/images/{image_id}", req.url);
+    Ok(HttpResponse::Accepted()
+        .insert_header((header::LOCATION, location))
+        .finish())
 }

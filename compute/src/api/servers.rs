@@ -16,11 +16,11 @@ use compat_api::ApiError;
 use serde_json::{json, Map, Value};
 use std::collections::BTreeMap;
 
-fn field<'a>(body: &'a Map<String, Value>, key: &str) -> Option<&'a Value> {
+pub(super) fn field<'a>(body: &'a Map<String, Value>, key: &str) -> Option<&'a Value> {
     body.get(key).filter(|v| !v.is_null())
 }
 
-fn string(body: &Map<String, Value>, key: &str) -> Result<Option<String>, ApiError> {
+pub(super) fn string(body: &Map<String, Value>, key: &str) -> Result<Option<String>, ApiError> {
     match field(body, key) {
         None => Ok(None),
         Some(Value::String(s)) => Ok(Some(s.clone())),
@@ -30,7 +30,7 @@ fn string(body: &Map<String, Value>, key: &str) -> Result<Option<String>, ApiErr
     }
 }
 
-fn check_name(name: &str) -> Result<(), ApiError> {
+pub(super) fn check_name(name: &str) -> Result<(), ApiError> {
     if name.is_empty()
         || name.chars().count() > 255
         || name.trim() != name
@@ -240,10 +240,7 @@ fn parse_create(req: &Req, whole: &Value) -> Result<ServerCreate, ApiError> {
     };
     let tags: Vec<String> = match (field(body, "tags"), req.at_least(52)) {
         (None, _) => Vec::new(),
-        (Some(Value::Array(list)), true) => list
-            .iter()
-            .filter_map(|t| t.as_str().map(str::to_owned))
-            .collect(),
+        (Some(Value::Array(list)), true) => instances::check_tags(list)?,
         _ => return Err(bad_request("Invalid input for field/attribute tags.")),
     };
     let user_data = string(body, "user_data")?;
@@ -596,7 +593,11 @@ pub async fn list_servers_detail(req: Req, svc: Svc, http: HttpRequest) -> ApiRe
 }
 
 /// The instance and what only its show view needs.
-pub async fn load_full(req: &Req, svc: &Svc, id: &str) -> Result<Value, ApiError> {
+pub async fn load_full(
+    req: &Req,
+    svc: &crate::ComputeService,
+    id: &str,
+) -> Result<Value, ApiError> {
     let (ctx, id) = (req.ctx.clone(), id.to_owned());
     let (inst, extra) = svc
         .read(move |c| {

@@ -54,6 +54,10 @@ pub struct RequestSpec {
     pub group_policy: Option<String>,
     #[serde(default)]
     pub group_hosts: Vec<String>,
+    /// Set for a move: the destination is recorded on this migration, and
+    /// the instance stays on its source until the move finishes.
+    #[serde(default)]
+    pub migration_id: Option<String>,
 }
 
 /// One node as the scheduler sees it.

@@ -174,7 +174,62 @@ CREATE TABLE compute_quota_classes (
 ) {OPTS}
 "#;
 
-const MIGRATIONS: &[(i32, &str)] = &[(1, V1)];
+/// Moves (resize, cold migration), host aggregates and server groups.
+const V2: &str = r#"
+CREATE TABLE migrations (
+    id VARCHAR(36) NOT NULL PRIMARY KEY,
+    seq BIGINT NOT NULL,
+    instance_id VARCHAR(36) NOT NULL,
+    project_id VARCHAR(255) NOT NULL,
+    user_id VARCHAR(255) NOT NULL,
+    migration_type VARCHAR(32) NOT NULL,
+    status VARCHAR(32) NOT NULL,
+    source_compute VARCHAR(255) NOT NULL,
+    source_node VARCHAR(255) NOT NULL,
+    dest_compute VARCHAR(255),
+    dest_node VARCHAR(255),
+    old_flavor_id VARCHAR(255) NOT NULL,
+    new_flavor_id VARCHAR(255) NOT NULL,
+    old_vm_state VARCHAR(32) NOT NULL,
+    created_at BIGINT NOT NULL,
+    updated_at BIGINT NOT NULL
+) {OPTS};
+CREATE UNIQUE INDEX migrations_seq ON migrations (seq);
+CREATE INDEX migrations_instance ON migrations (instance_id, created_at);
+CREATE TABLE aggregates (
+    id VARCHAR(36) NOT NULL PRIMARY KEY,
+    seq BIGINT NOT NULL,
+    name VARCHAR(255) NOT NULL,
+    metadata TEXT NOT NULL,
+    created_at BIGINT NOT NULL,
+    updated_at BIGINT
+) {OPTS};
+CREATE UNIQUE INDEX aggregates_seq ON aggregates (seq);
+CREATE UNIQUE INDEX aggregates_name ON aggregates (name);
+CREATE TABLE aggregate_hosts (
+    aggregate_id VARCHAR(36) NOT NULL,
+    host VARCHAR(255) NOT NULL,
+    PRIMARY KEY (aggregate_id, host)
+) {OPTS};
+CREATE TABLE server_groups (
+    id VARCHAR(36) NOT NULL PRIMARY KEY,
+    name VARCHAR(255) NOT NULL,
+    project_id VARCHAR(255) NOT NULL,
+    user_id VARCHAR(255) NOT NULL,
+    policy VARCHAR(64) NOT NULL,
+    rules TEXT NOT NULL,
+    created_at BIGINT NOT NULL
+) {OPTS};
+CREATE INDEX server_groups_project ON server_groups (project_id);
+CREATE TABLE server_group_members (
+    group_id VARCHAR(36) NOT NULL,
+    instance_id VARCHAR(36) NOT NULL,
+    PRIMARY KEY (group_id, instance_id)
+) {OPTS};
+CREATE INDEX server_group_members_instance ON server_group_members (instance_id)
+"#;
+
+const MIGRATIONS: &[(i32, &str)] = &[(1, V1), (2, V2)];
 
 pub fn run(conn: &mut AnyConnection) -> Result<i32, StoreError> {
     compat_api::db::migrate(conn, "compute", MIGRATIONS)

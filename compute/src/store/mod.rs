@@ -7,6 +7,7 @@ pub mod instances;
 pub mod keypairs;
 pub mod migrations;
 pub mod models;
+pub mod moves;
 pub mod nodes;
 pub mod quotas;
 pub mod schema;

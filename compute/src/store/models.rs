@@ -208,3 +208,56 @@ pub struct InstanceActionRow {
     pub start_time: i64,
     pub updated_at: i64,
 }
+
+/// A move of an instance (nova's `migrations` record): a resize or a cold
+/// migration, from its source to the destination the scheduler chose.
+#[derive(Debug, Clone, PartialEq, Queryable, Selectable, Insertable, AsChangeset)]
+#[diesel(table_name = migrations, treat_none_as_null = true)]
+pub struct MigrationRow {
+    /// Also the consumer of the source allocation while the move is open.
+    pub id: String,
+    /// The integer id the API shows.
+    pub seq: i64,
+    pub instance_id: String,
+    pub project_id: String,
+    pub user_id: String,
+    /// `resize` or `migration`.
+    pub migration_type: String,
+    pub status: String,
+    pub source_compute: String,
+    pub source_node: String,
+    pub dest_compute: Option<String>,
+    pub dest_node: Option<String>,
+    pub old_flavor_id: String,
+    pub new_flavor_id: String,
+    /// The vm_state to come back to on confirm or revert.
+    pub old_vm_state: String,
+    pub created_at: i64,
+    pub updated_at: i64,
+}
+
+#[derive(Debug, Clone, PartialEq, Queryable, Selectable, Insertable, AsChangeset)]
+#[diesel(table_name = aggregates, treat_none_as_null = true)]
+pub struct AggregateRow {
+    pub id: String,
+    /// The integer id the API shows.
+    pub seq: i64,
+    pub name: String,
+    /// JSON object of strings; `availability_zone` makes it a zone.
+    pub metadata: String,
+    pub created_at: i64,
+    pub updated_at: Option<i64>,
+}
+
+#[derive(Debug, Clone, PartialEq, Queryable, Selectable, Insertable)]
+#[diesel(table_name = server_groups)]
+pub struct ServerGroupRow {
+    pub id: String,
+    pub name: String,
+    pub project_id: String,
+    pub user_id: String,
+    pub policy: String,
+    /// JSON object (`max_server_per_host`).
+    pub rules: String,
+    pub created_at: i64,
+}

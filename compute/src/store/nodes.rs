@@ -132,3 +132,13 @@ pub fn release(c: &mut Conn, consumer_id: &str) -> R<usize> {
 pub fn release_on(c: &mut Conn, consumer_id: &str, node_id: &str) -> R<usize> {
     Ok(diesel::delete(allocations::table.find((consumer_id, node_id))).execute(c)?)
 }
+
+/// Hands what `from` holds over to `to` (a move's source allocation goes
+/// to its migration record, and comes back on revert).
+pub fn transfer(c: &mut Conn, from: &str, to: &str) -> R<usize> {
+    Ok(
+        diesel::update(allocations::table.filter(allocations::consumer_id.eq(from)))
+            .set(allocations::consumer_id.eq(to))
+            .execute(c)?,
+    )
+}

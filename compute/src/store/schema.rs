@@ -183,6 +183,64 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    migrations (id) {
+        id -> Text,
+        seq -> BigInt,
+        instance_id -> Text,
+        project_id -> Text,
+        user_id -> Text,
+        migration_type -> Text,
+        status -> Text,
+        source_compute -> Text,
+        source_node -> Text,
+        dest_compute -> Nullable<Text>,
+        dest_node -> Nullable<Text>,
+        old_flavor_id -> Text,
+        new_flavor_id -> Text,
+        old_vm_state -> Text,
+        created_at -> BigInt,
+        updated_at -> BigInt,
+    }
+}
+
+diesel::table! {
+    aggregates (id) {
+        id -> Text,
+        seq -> BigInt,
+        name -> Text,
+        metadata -> Text,
+        created_at -> BigInt,
+        updated_at -> Nullable<BigInt>,
+    }
+}
+
+diesel::table! {
+    aggregate_hosts (aggregate_id, host) {
+        aggregate_id -> Text,
+        host -> Text,
+    }
+}
+
+diesel::table! {
+    server_groups (id) {
+        id -> Text,
+        name -> Text,
+        project_id -> Text,
+        user_id -> Text,
+        policy -> Text,
+        rules -> Text,
+        created_at -> BigInt,
+    }
+}
+
+diesel::table! {
+    server_group_members (group_id, instance_id) {
+        group_id -> Text,
+        instance_id -> Text,
+    }
+}
+
 diesel::allow_tables_to_appear_in_same_query!(
     flavors,
     flavor_projects,

@@ -3,7 +3,7 @@
 //! configurable build time and hosts where builds fail, to exercise the
 //! scheduler's retries and the error paths.
 
-use super::{Driver, DriverError, DriverResult, GuestInfo, GuestSpec, NodeResources};
+use super::{DiskStream, Driver, DriverError, DriverResult, GuestInfo, GuestSpec, NodeResources};
 use crate::config::{FakeDriverConfig, FakeHost};
 use crate::states::power;
 use futures_util::future::BoxFuture;
@@ -15,6 +15,9 @@ struct Guest {
     name: String,
     power_state: i32,
     console: String,
+    /// Stands for the root disk: what a snapshot uploads.
+    disk: String,
+    admin_password: Option<String>,
 }
 
 pub struct FakeDriver {
@@ -58,6 +61,39 @@ impl FakeDriver {
     }
 }
 
+impl FakeDriver {
+    /// The password `set_admin_password` gave the guest (tests look).
+    pub fn admin_password(&self, id: &str) -> Option<String> {
+        self.guests().get(id).and_then(|g| g.admin_password.clone())
+    }
+
+    /// A guest as booted from `spec`, with a console that shows its
+    /// addresses.
+    fn boot(&self, spec: &GuestSpec, power_state: i32) {
+        let mut console = format!("{} booting on {}\n", spec.name, self.host.name);
+        for vif in &spec.vifs {
+            for ip in &vif.ips {
+                console.push_str(&format!("eth: {} {}\n", vif.mac, ip.address));
+            }
+        }
+        console.push_str("login:\n");
+        let disk = format!(
+            "fake disk of {} from image {} ({} vCPUs, {} MiB, {} GiB)\n",
+            spec.name, spec.image_ref, spec.vcpus, spec.memory_mb, spec.root_gb
+        );
+        self.guests().insert(
+            spec.id.clone(),
+            Guest {
+                name: spec.name.clone(),
+                power_state,
+                console,
+                disk,
+                admin_password: spec.admin_password.clone(),
+            },
+        );
+    }
+}
+
 fn ready<'a, T: Send + 'a>(v: T) -> BoxFuture<'a, T> {
     Box::pin(std::future::ready(v))
 }
@@ -94,21 +130,7 @@ impl Driver for FakeDriver {
                     self.host.name
                 )));
             }
-            let mut console = format!("{} booting on {}\n", spec.name, self.host.name);
-            for vif in &spec.vifs {
-                for ip in &vif.ips {
-                    console.push_str(&format!("eth: {} {}\n", vif.mac, ip.address));
-                }
-            }
-            console.push_str("login:\n");
-            self.guests().insert(
-                spec.id.clone(),
-                Guest {
-                    name: spec.name.clone(),
-                    power_state: power::RUNNING,
-                    console,
-                },
-            );
+            self.boot(spec, power::RUNNING);
             Ok(())
         })
     }
@@ -145,6 +167,70 @@ impl Driver for FakeDriver {
 
     fn resume<'a>(&'a self, id: &'a str) -> BoxFuture<'a, DriverResult<()>> {
         ready(self.transition(id, &[power::SUSPENDED], power::RUNNING, "resumed"))
+    }
+
+    fn migrate_disk_and_power_off<'a>(
+        &'a self,
+        id: &'a str,
+        _dest_host: &'a str,
+    ) -> BoxFuture<'a, DriverResult<()>> {
+        let found = self.guests().remove(id).is_some();
+        ready(if found {
+            Ok(())
+        } else {
+            Err(DriverError::NotFound(id.to_owned()))
+        })
+    }
+
+    fn finish_migration<'a>(
+        &'a self,
+        spec: &'a GuestSpec,
+        power_on: bool,
+    ) -> BoxFuture<'a, DriverResult<()>> {
+        let state = if power_on {
+            power::RUNNING
+        } else {
+            power::SHUTDOWN
+        };
+        self.boot(spec, state);
+        ready(Ok(()))
+    }
+
+    fn confirm_migration<'a>(&'a self, _id: &'a str) -> BoxFuture<'a, DriverResult<()>> {
+        // The disk left with the guest: nothing stays behind.
+        ready(Ok(()))
+    }
+
+    fn snapshot<'a>(&'a self, id: &'a str) -> BoxFuture<'a, DriverResult<DiskStream>> {
+        let disk = self.guests().get(id).map(|g| g.disk.clone());
+        ready(match disk {
+            Some(d) => {
+                let chunk: std::io::Result<bytes::Bytes> = Ok(bytes::Bytes::from(d));
+                Ok(Box::pin(futures_util::stream::iter([chunk])) as DiskStream)
+            }
+            None => Err(DriverError::NotFound(id.to_owned())),
+        })
+    }
+
+    fn set_admin_password<'a>(
+        &'a self,
+        id: &'a str,
+        password: &'a str,
+    ) -> BoxFuture<'a, DriverResult<()>> {
+        let mut guests = self.guests();
+        let result = match guests.get_mut(id) {
+            Some(g) if g.power_state == power::RUNNING => {
+                g.admin_password = Some(password.to_owned());
+                Ok(())
+            }
+            Some(g) => Err(DriverError::Failed(format!(
+                "guest {} is {}, cannot set its password",
+                g.name,
+                power::name(g.power_state)
+            ))),
+            None => Err(DriverError::NotFound(id.to_owned())),
+        };
+        ready(result)
     }
 
     fn get_info(&self, id: &str) -> DriverResult<GuestInfo> {

@@ -20,6 +20,10 @@ pub enum DriverError {
 
 pub type DriverResult<T> = Result<T, DriverError>;
 
+/// A guest's disk as a stream of bytes (a snapshot on its way to the image
+/// service).
+pub type DiskStream = futures_util::stream::BoxStream<'static, std::io::Result<bytes::Bytes>>;
+
 /// What one hypervisor node offers, as the resource tracker reports it.
 #[derive(Debug, Clone, PartialEq)]
 pub struct NodeResources {
@@ -82,6 +86,36 @@ pub trait Driver: Send + Sync {
     fn suspend<'a>(&'a self, id: &'a str) -> BoxFuture<'a, DriverResult<()>>;
 
     fn resume<'a>(&'a self, id: &'a str) -> BoxFuture<'a, DriverResult<()>>;
+
+    /// Powers the guest off and hands its disk over to `dest_host` (nova's
+    /// `migrate_disk_and_power_off`): the first half of a resize or cold
+    /// migration, run on the source.
+    fn migrate_disk_and_power_off<'a>(
+        &'a self,
+        id: &'a str,
+        dest_host: &'a str,
+    ) -> BoxFuture<'a, DriverResult<()>>;
+
+    /// Brings a moved guest up from its disk with `spec`'s flavor, running
+    /// or powered off: the second half of a move on the destination, and
+    /// of a revert on the source.
+    fn finish_migration<'a>(
+        &'a self,
+        spec: &'a GuestSpec,
+        power_on: bool,
+    ) -> BoxFuture<'a, DriverResult<()>>;
+
+    /// Removes what a confirmed move left on its source.
+    fn confirm_migration<'a>(&'a self, id: &'a str) -> BoxFuture<'a, DriverResult<()>>;
+
+    /// The guest's root disk, for an image snapshot.
+    fn snapshot<'a>(&'a self, id: &'a str) -> BoxFuture<'a, DriverResult<DiskStream>>;
+
+    fn set_admin_password<'a>(
+        &'a self,
+        id: &'a str,
+        password: &'a str,
+    ) -> BoxFuture<'a, DriverResult<()>>;
 
     fn get_info(&self, id: &str) -> DriverResult<GuestInfo>;
 

@@ -18,6 +18,9 @@ use serde::{Deserialize, Serialize};
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 
+mod moves;
+pub mod tasks;
+
 pub fn topic(host: &str) -> String {
     format!("compute.{host}")
 }
@@ -160,11 +163,75 @@ impl Agent {
                 Ok((id, action)) => self.power_action(&ctx, &id, action).await,
                 Err(e) => Err(Error::bad_request(e.to_string())),
             },
+            "resize_instance" => {
+                self.clone()
+                    .with_args(&m, Self::resize_instance, &ctx)
+                    .await
+            }
+            "finish_resize" => self.clone().with_args(&m, Self::finish_resize, &ctx).await,
+            "confirm_resize" => self.clone().with_args(&m, Self::confirm_resize, &ctx).await,
+            "revert_resize" => self.clone().with_args(&m, Self::revert_resize, &ctx).await,
+            "finish_revert_resize" => {
+                self.clone()
+                    .with_args(&m, Self::finish_revert_resize, &ctx)
+                    .await
+            }
+            "rebuild_instance" => self.clone().with_args(&m, Self::rebuild, &ctx).await,
+            "snapshot_instance" => self.clone().with_args(&m, Self::snapshot, &ctx).await,
+            "set_admin_password" => {
+                self.clone()
+                    .with_args(&m, Self::set_admin_password, &ctx)
+                    .await
+            }
             other => Err(Error::bad_request(format!("unknown method {other}"))),
         };
         if let Err(e) = result {
             tracing::error!("{}: {} failed: {e}", self.host, m.method);
         }
+    }
+
+    /// Decodes a message's arguments and runs `f` with them.
+    async fn with_args<T, F, Fut>(self: Arc<Self>, m: &Message, f: F, ctx: &Context) -> Result<()>
+    where
+        T: serde::de::DeserializeOwned,
+        F: FnOnce(Arc<Self>, Context, T) -> Fut,
+        Fut: std::future::Future<Output = Result<()>>,
+    {
+        let args = m
+            .args::<T>()
+            .map_err(|e| Error::bad_request(e.to_string()))?;
+        f(self, ctx.clone(), args).await
+    }
+
+    /// Sets the task state of a live instance; None if it is gone or being
+    /// deleted (the delete wins).
+    async fn set_task(
+        &self,
+        ctx: &Context,
+        id: &str,
+        task_state: &'static str,
+    ) -> Result<Option<Instance>> {
+        self.svc
+            .update_instance(ctx, "compute", id, move |i| {
+                if i.is_deleted() || i.row.task_state.as_deref() == Some(task::DELETING) {
+                    return false;
+                }
+                i.row.task_state = Some(task_state.into());
+                true
+            })
+            .await
+    }
+
+    /// `instance.<event>` from this host.
+    fn notify(&self, ctx: &Context, inst: &Instance, event: &str) {
+        self.svc
+            .notifier
+            .instance_action(ctx, "compute", &self.host, inst, event);
+    }
+
+    /// Starts (None) or ends an instance-action event on this host.
+    async fn event(&self, id: &str, name: &str, result: Option<&str>) {
+        self.svc.record_event(id, name, &self.host, result).await;
     }
 
     // ---- building ------------------------------------------------------
@@ -245,16 +312,8 @@ impl Agent {
             .map_err(|e| (vifs.clone(), e.to_string()))?
             .ok_or_else(|| (vifs.clone(), "instance vanished".to_string()))?;
         let spec = GuestSpec {
-            id: id.clone(),
-            name: spawning.guest_name(),
-            vcpus: spawning.flavor.vcpus,
-            memory_mb: spawning.flavor.memory_mb,
-            root_gb: spawning.flavor.root_gb,
-            image_ref: spawning.row.image_ref.clone(),
-            vifs: vifs.clone(),
             user_data: extra.user_data.clone(),
-            admin_password: None,
-            metadata: serde_json::to_value(&spawning.metadata).unwrap_or_default(),
+            ..guest_spec(&spawning)
         };
         self.driver
             .spawn(&spec)
@@ -284,13 +343,18 @@ impl Agent {
             return Ok(Vec::new());
         };
         let net = &self.svc.network;
+        let groups = self
+            .svc
+            .security_group_ids(&inst.row.project_id, &inst.security_groups)
+            .await
+            .map_err(|e| (Vec::new(), e.to_string()))?;
         let mut vifs: Vec<Vif> = Vec::new();
         for r in list {
             let (port_id, preserve) = match (&r.port_id, &r.network_id) {
                 (Some(p), _) => (p.clone(), true),
                 (None, Some(n)) => {
                     let created = net
-                        .create_port(ctx, n, r.fixed_ip.clone(), inst.id(), None)
+                        .create_port(ctx, n, r.fixed_ip.clone(), inst.id(), groups.clone())
                         .await
                         .map_err(|e| (vifs.clone(), e.to_string()))?;
                     (created, false)
@@ -354,12 +418,10 @@ impl Agent {
                 } else {
                     i.row.vm_state = vm::ERROR.into();
                     i.row.task_state = None;
-                    i.fault = Some(Fault {
-                        code: 500,
-                        message: format!("Build of instance {} aborted: {message}", i.row.id),
-                        details: None,
-                        created: compat_api::time::now_us(),
-                    });
+                    i.fault = Some(Fault::internal(format!(
+                        "Build of instance {} aborted: {message}",
+                        i.row.id
+                    )));
                 }
                 i.row.host = None;
                 i.row.node = None;
@@ -627,18 +689,7 @@ impl Agent {
     }
 
     async fn recreate_guest(&self, ctx: &Context, inst: &Instance) -> Result<()> {
-        let spec = GuestSpec {
-            id: inst.id().to_owned(),
-            name: inst.guest_name(),
-            vcpus: inst.flavor.vcpus,
-            memory_mb: inst.flavor.memory_mb,
-            root_gb: inst.flavor.root_gb,
-            image_ref: inst.row.image_ref.clone(),
-            vifs: inst.vifs.clone(),
-            user_data: None,
-            admin_password: None,
-            metadata: serde_json::Value::Null,
-        };
+        let spec = guest_spec(inst);
         let driver_error = |e: crate::virt::DriverError| Error::Unavailable(e.to_string());
         self.driver.spawn(&spec).await.map_err(driver_error)?;
         let id = inst.id();
@@ -649,6 +700,22 @@ impl Agent {
             _ => {}
         }
         self.settle_task(ctx, id).await
+    }
+}
+
+/// What the driver needs to bring up an instance as it is recorded.
+pub(crate) fn guest_spec(inst: &Instance) -> GuestSpec {
+    GuestSpec {
+        id: inst.id().to_owned(),
+        name: inst.guest_name(),
+        vcpus: inst.flavor.vcpus,
+        memory_mb: inst.flavor.memory_mb,
+        root_gb: inst.flavor.root_gb,
+        image_ref: inst.row.image_ref.clone(),
+        vifs: inst.vifs.clone(),
+        user_data: None,
+        admin_password: None,
+        metadata: serde_json::to_value(&inst.metadata).unwrap_or_default(),
     }
 }
 

@@ -1,0 +1,254 @@
+"""Compute actions beyond power states, with the stock `openstack` CLI.
+
+A cloud of its own with two fake hosts (resize and migrate move to the
+other one): resize with confirm and revert, the disk-shrink refusal, cold
+migration, rebuild, snapshots into the image service, security groups on
+the server's ports, metadata, tags, password and state reset, and the
+migration records an admin lists.
+
+Run:  $VENV/bin/python -m pytest tests/cli/test_compute_actions_cli.py -q
+"""
+from __future__ import annotations
+
+import shutil
+import time
+
+import pytest
+
+from conftest import Cli, Server, http, unique
+
+WAIT = 30.0
+
+
+@pytest.fixture(scope="module")
+def cloud(tmp_path_factory):
+    srv = Server(tmp_path_factory.mktemp("compute2"),
+                 extra_config="\n[fake_driver]\nhosts = cmp1, cmp2\n[quota]\ninstances = 100\ncores = 200\nram = 1000000\n")
+    try:
+        srv.start()
+        own = srv.workdir / "clients-clouds.yaml"
+        shutil.copy(srv.data_dir / "clouds.yaml", own)
+        yield Cli(server=srv, clouds_yaml=own)
+    finally:
+        srv.stop()
+
+
+def wait_status(cli: Cli, name: str, status: str) -> dict:
+    deadline = time.time() + WAIT
+    while True:
+        shown = cli.json("server", "show", name)
+        if shown["status"] == status and not shown.get("OS-EXT-STS:task_state"):
+            return shown
+        assert shown["status"] != "ERROR", f"server went to ERROR: {shown.get('fault')}"
+        assert time.time() < deadline, f"server {name} still {shown['status']}, wanted {status}"
+        time.sleep(0.2)
+
+
+@pytest.fixture(scope="module")
+def image(cloud: Cli, tmp_path_factory) -> str:
+    disk = tmp_path_factory.mktemp("img") / "disk.img"
+    disk.write_bytes(b"\0" * 65536)
+    name = unique("cirros")
+    cloud.ok("image", "create", "--file", str(disk), "--disk-format", "raw",
+             "--container-format", "bare", "--property", "hw_rng_model=virtio", name)
+    return name
+
+
+def boot(cli: Cli, image: str, flavor: str = "m1.tiny") -> str:
+    name = unique("vm")
+    shown = cli.json("server", "create", "--image", image, "--flavor", flavor,
+                     "--network", "private", "--wait", name)
+    assert shown["status"] == "ACTIVE"
+    return name
+
+
+def host_of(shown: dict) -> str:
+    return shown["OS-EXT-SRV-ATTR:host"]
+
+
+def migrations(cli: Cli, server_id: str) -> list[dict]:
+    return [m for m in cli.json("server", "migration", "list", "--server", server_id)]
+
+
+def test_resize_and_confirm_moves_to_the_other_host(cloud: Cli, image: str):
+    name = boot(cloud, image)
+    before = cloud.json("server", "show", name)
+    cloud.ok("server", "resize", "--flavor", "m1.small", "--wait", name)
+    resized = wait_status(cloud, name, "VERIFY_RESIZE")
+    assert host_of(resized) != host_of(before)
+    assert "m1.small" in str(resized["flavor"])
+    cloud.ok("server", "resize", "confirm", name)
+    done = wait_status(cloud, name, "ACTIVE")
+    assert host_of(done) == host_of(resized)
+    # The address survived the move.
+    assert "private" in str(done["addresses"])
+    moves = migrations(cloud, before["id"])
+    assert [m["Status"] for m in moves] == ["confirmed"]
+    assert moves[0]["Source Compute"] == host_of(before)
+    assert moves[0]["Dest Compute"] == host_of(done)
+
+
+def test_resize_revert_comes_back(cloud: Cli, image: str):
+    name = boot(cloud, image)
+    before = cloud.json("server", "show", name)
+    cloud.ok("server", "resize", "--flavor", "m1.small", "--wait", name)
+    wait_status(cloud, name, "VERIFY_RESIZE")
+    cloud.ok("server", "resize", "revert", name)
+    back = wait_status(cloud, name, "ACTIVE")
+    assert host_of(back) == host_of(before)
+    assert "m1.tiny" in str(back["flavor"])
+    assert [m["Status"] for m in migrations(cloud, before["id"])] == ["reverted"]
+
+
+def test_resize_of_a_stopped_server_stays_stopped(cloud: Cli, image: str):
+    name = boot(cloud, image)
+    cloud.ok("server", "stop", name)
+    wait_status(cloud, name, "SHUTOFF")
+    cloud.ok("server", "resize", "--flavor", "m1.small", "--wait", name)
+    wait_status(cloud, name, "VERIFY_RESIZE")
+    cloud.ok("server", "resize", "confirm", name)
+    wait_status(cloud, name, "SHUTOFF")
+
+
+def test_disk_shrink_is_refused_before_anything_changes(cloud: Cli, image: str):
+    name = boot(cloud, image, "m1.small")
+    r = cloud.fails("server", "resize", "--flavor", "m1.tiny", name)
+    assert "Resizing to a smaller disk flavor is not allowed" in r.stderr
+    shown = cloud.json("server", "show", name)
+    assert shown["status"] == "ACTIVE" and not shown["OS-EXT-STS:task_state"]
+    assert "m1.small" in str(shown["flavor"])
+    assert migrations(cloud, shown["id"]) == []
+
+
+def test_resize_to_the_same_flavor_is_400(cloud: Cli, image: str):
+    name = boot(cloud, image)
+    r = cloud.fails("server", "resize", "--flavor", "m1.tiny", name)
+    assert "must change flavor" in r.stderr
+
+
+def test_cold_migrate_and_confirm(cloud: Cli, image: str):
+    name = boot(cloud, image)
+    before = cloud.json("server", "show", name)
+    cloud.ok("server", "migrate", name)
+    moved = wait_status(cloud, name, "VERIFY_RESIZE")
+    assert host_of(moved) != host_of(before)
+    cloud.ok("server", "migration", "confirm", name)
+    done = wait_status(cloud, name, "ACTIVE")
+    assert host_of(done) == host_of(moved)
+    moves = migrations(cloud, before["id"])
+    assert moves[0]["Type"] == "migration" and moves[0]["Status"] == "confirmed"
+
+
+def test_moves_free_what_they_held(cloud: Cli, image: str):
+    """After confirms and reverts, each node holds exactly its servers' RAM."""
+    token = cloud.json("token", "issue")["id"]
+    headers = {"X-Auth-Token": token, "OpenStack-API-Version": "compute 2.1"}
+    api = f"{cloud.server.compute_url}/v2.1"
+    flavors = {f["id"]: f["ram"] for f in http("GET", f"{api}/flavors/detail", headers).body["flavors"]}
+    servers = http("GET", f"{api}/servers/detail?all_tenants=1", headers).body["servers"]
+    assert servers, "the tests above booted servers"
+    used: dict[str, int] = {}
+    for s in servers:
+        assert s["status"] in ("ACTIVE", "SHUTOFF"), s["status"]
+        node = s["OS-EXT-SRV-ATTR:hypervisor_hostname"]
+        used[node] = used.get(node, 0) + flavors[s["flavor"]["id"]]
+    for h in http("GET", f"{api}/os-hypervisors/detail", headers).body["hypervisors"]:
+        reserved = h["memory_mb_used"] - used.get(h["hypervisor_hostname"], 0)
+        assert reserved == 512, (h["hypervisor_hostname"], h["memory_mb_used"], used)
+
+
+def test_rebuild_with_another_image(cloud: Cli, image: str, tmp_path):
+    name = boot(cloud, image)
+    disk = tmp_path / "other.img"
+    disk.write_bytes(b"\1" * 4096)
+    other = unique("other")
+    other_id = cloud.json("image", "create", "--file", str(disk), "--disk-format", "raw",
+                          "--container-format", "bare", other)["id"]
+    cloud.ok("server", "rebuild", "--image", other, "--wait", name)
+    shown = wait_status(cloud, name, "ACTIVE")
+    assert other_id in str(shown["image"])
+    events = [e["Action"] for e in cloud.json("server", "event", "list", name)]
+    assert "rebuild" in events
+
+
+def test_snapshot_becomes_an_active_image(cloud: Cli, image: str):
+    name = boot(cloud, image)
+    server_id = cloud.json("server", "show", name)["id"]
+    snap = unique("snap")
+    cloud.ok("server", "image", "create", "--name", snap, "--wait", name)
+    shown = cloud.json("image", "show", snap)
+    assert shown["status"] == "active"
+    assert shown["properties"]["image_type"] == "snapshot"
+    assert shown["properties"]["instance_uuid"] == server_id
+    assert shown["properties"]["hw_rng_model"] == "virtio"
+    assert shown["size"] > 0
+    assert wait_status(cloud, name, "ACTIVE")
+
+
+def test_add_and_remove_security_group(cloud: Cli, image: str):
+    name = boot(cloud, image)
+    group = unique("sg")
+    group_id = cloud.json("security", "group", "create", group)["id"]
+    cloud.ok("server", "add", "security", "group", name, group)
+    port = cloud.json("port", "list", "--server", name)[0]
+    assert group_id in cloud.json("port", "show", port["ID"])["security_group_ids"]
+    shown = cloud.json("server", "show", name)
+    assert group in str(shown["security_groups"])
+    cloud.ok("server", "remove", "security", "group", name, group)
+    assert group_id not in cloud.json("port", "show", port["ID"])["security_group_ids"]
+    r = cloud.fails("server", "remove", "security", "group", name, group)
+    assert "not associated" in r.stderr
+    r = cloud.fails("server", "add", "security", "group", name, "no-such-group")
+    assert "not found" in r.stderr
+
+
+def test_metadata_and_tags(cloud: Cli, image: str):
+    name = boot(cloud, image)
+    cloud.ok("server", "set", "--property", "color=blue", "--property", "size=xl", name)
+    assert cloud.json("server", "show", name)["properties"] == {"color": "blue", "size": "xl"}
+    cloud.ok("server", "unset", "--property", "color", name)
+    assert cloud.json("server", "show", name)["properties"] == {"size": "xl"}
+    cloud.ok("--os-compute-api-version", "2.26", "server", "set", "--tag", "red", "--tag", "db", name)
+    shown = cloud.json("--os-compute-api-version", "2.26", "server", "show", name)
+    assert sorted(shown["tags"]) == ["db", "red"]
+    cloud.ok("--os-compute-api-version", "2.26", "server", "unset", "--tag", "red", name)
+    listed = cloud.json("--os-compute-api-version", "2.26", "server", "list", "--tags", "db")
+    assert [s["Name"] for s in listed] == [name]
+
+
+def test_password_and_reset_state(cloud: Cli, image: str):
+    name = boot(cloud, image)
+    cloud.ok("server", "set", "--password", "N3w-Secret", name)
+    wait_status(cloud, name, "ACTIVE")
+    events = [e["Action"] for e in cloud.json("server", "event", "list", name)]
+    assert "changePassword" in events
+    cloud.ok("server", "set", "--state", "error", "--auto-approve", name)
+    assert cloud.json("server", "show", name)["status"] == "ERROR"
+    cloud.ok("server", "set", "--state", "active", "--auto-approve", name)
+    assert cloud.json("server", "show", name)["status"] == "ACTIVE"
+
+
+def test_metadata_and_tag_limits_over_http(cloud: Cli, image: str):
+    name = boot(cloud, image)
+    server_id = cloud.json("server", "show", name)["id"]
+    token = cloud.json("token", "issue")["id"]
+    base = f"{cloud.server.compute_url}/v2.1/servers/{server_id}"
+    headers = {"X-Auth-Token": token, "OpenStack-API-Version": "compute 2.96"}
+    r = http("PUT", f"{base}/metadata/a", headers, {"meta": {"b": "1"}})
+    assert r.status == 400 and "mismatch" in r.body["badRequest"]["message"]
+    r = http("PUT", f"{base}/metadata/a", headers, {"meta": {"a": "1"}})
+    assert r.status == 200 and r.body == {"meta": {"a": "1"}}
+    r = http("GET", f"{base}/metadata/nope", headers)
+    assert r.status == 404 and "itemNotFound" in r.body
+    r = http("PUT", f"{base}/tags", headers, {"tags": [f"t{i}" for i in range(51)]})
+    assert r.status == 400 and "per-server limit 50" in r.body["badRequest"]["message"]
+    r = http("PUT", f"{base}/tags/a,b", headers)
+    assert r.status == 400
+    r = http("PUT", f"{base}/tags/ok", headers)
+    assert r.status == 201
+    r = http("PUT", f"{base}/tags/ok", headers)
+    assert r.status == 204
+    r = http("GET", f"{base}/tags/ok", headers)
+    assert r.status == 204
+    old = {"X-Auth-Token": token, "OpenStack-API-Version": "compute 2.25"}
+    assert http("GET", f"{base}/tags", old).status == 404
