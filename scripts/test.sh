@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The whole test suite: Rust unit and integration tests (identity on SQLite,
 # PostgreSQL and MariaDB), the stock `openstack` and `glance` CLI flows, and
-# the Tempest subset (identity, image, network) against a running ferrostack on each
+# the Tempest subset (identity, image, network, compute) against a running ferrostack on each
 # database backend.
 # Installs what it needs (apt packages, a Python venv with the clients and
 # Tempest) and starts the local database servers if they are down.
@@ -76,6 +76,9 @@ start_server() { # start_server DIR CONNECTION
         printf '[network]\nbind_port = %s\n' "$(free_port)"
         printf '[database]\nconnection = %s\n' "$connection"
         printf '[identity]\npassword_hash_rounds = 4\n'
+        # two fake compute hosts, so resize and migrate have somewhere to go
+        printf '[fake_driver]\nhosts = cmp1, cmp2\n'
+        printf '[quota]\ninstances = 200\ncores = 400\nram = 2000000\n'
         cat tempest-subset/identity-security.ini
     } > "$dir/ferrostack.conf"
     OS_BOOTSTRAP_PASSWORD="Adm-$(free_port)-$RANDOM" "$FERROSTACK_BIN" all-in-one \
@@ -97,8 +100,8 @@ tempest_on() { # tempest_on NAME CONNECTION
         STATUS=1 FAILED=$((FAILED + 1))
         return
     fi
-    stage "tempest identity, image and network on $name" "$dir/tempest.log" \
-        tempest-subset/run.sh --clouds "$dir/data/clouds.yaml" identity image network
+    stage "tempest identity, image, network and compute on $name" "$dir/tempest.log" \
+        tempest-subset/run.sh --clouds "$dir/data/clouds.yaml" identity image network compute
     count "$dir/tempest.log" "^[0-9]+ passed, [0-9]+ failed" ""
     stop_server
 }

@@ -9,6 +9,9 @@ Usage:
 Values come from the named cloud (auth_url, admin user/project/domains,
 region, TLS settings) and from the shared [security_compliance] INI file
 (lockout / password-history settings the server is also started with).
+For network and compute, some values are looked up in the cloud with the
+admin credentials (public network id, compute hosts); for compute, two small
+images are created in it (once; reused by later runs).
 Each --conf-extra INI file is merged last and overrides generated values.
 """
 
@@ -34,6 +37,24 @@ SERVICE_AVAILABLE = {
 # every [service_available] option tempest knows; all default to True in
 # tempest, so each must be switched off explicitly.
 ALL_AVAILABLE = ["nova", "glance", "cinder", "neutron", "swift", "horizon"]
+# Services whose configuration another service's tests need. Nova boots
+# Glance images and plugs its servers into Neutron networks: with glance
+# False Tempest skips the compute image tests (ImagesOneServerTestJSON), with
+# neutron False it skips the security group tests and looks for
+# fixed_network_name through the nova-network proxy API instead of Neutron.
+# Only the configuration is implied; the tests run are still those of the
+# services named on the command line.
+SERVICE_NEEDS = {"compute": ["image", "network"]}
+
+
+def with_needed_services(services):
+    """services plus the ones they need (SERVICE_NEEDS), in a stable order."""
+    out = []
+    for svc in services:
+        for s in [svc] + SERVICE_NEEDS.get(svc, []):
+            if s not in out:
+                out.append(s)
+    return out
 
 
 def die(msg):
@@ -146,38 +167,74 @@ NETWORK_EXTENSIONS = [
 ]
 
 
-def find_public_network(auth, user_domain, project_domain, interface):
-    """The id of the external network named 'public' (created by ferrostack's
-    bootstrap), looked up through the catalog with the admin credentials."""
-    import json
-    import urllib.request
+class AdminSession:
+    """A token of the admin credentials and the catalog it came with.
 
-    body = {"auth": {
-        "identity": {"methods": ["password"], "password": {"user": {
-            "name": auth["username"], "password": auth["password"],
-            "domain": {"name": user_domain}}}},
-        "scope": {"project": {"name": auth["project_name"],
-                              "domain": {"name": project_domain}}},
-    }}
-    req = urllib.request.Request(
-        v3_url(auth["auth_url"]) + "/auth/tokens",
-        data=json.dumps(body).encode(),
-        headers={"Content-Type": "application/json"}, method="POST")
-    with urllib.request.urlopen(req, timeout=30) as r:
-        token = r.headers["X-Subject-Token"]
-        catalog = json.load(r)["token"]["catalog"]
-    urls = [e["url"] for s in catalog if s["type"] == "network"
-            for e in s["endpoints"] if e["interface"] == interface]
-    if not urls:
-        die("no network endpoint in the catalog")
-    req = urllib.request.Request(
-        urls[0].rstrip("/") + "/v2.0/networks?router:external=True&name=public",
-        headers={"X-Auth-Token": token})
-    with urllib.request.urlopen(req, timeout=30) as r:
-        nets = json.load(r)["networks"]
-    if not nets:
+    write_conf.py looks a few things up in (or creates them in) the cloud
+    itself, so that tempest.conf names resources that really exist: the
+    public network's id, the images and flavors servers are booted from.
+    """
+
+    def __init__(self, auth, user_domain, project_domain, interface):
+        body = {"auth": {
+            "identity": {"methods": ["password"], "password": {"user": {
+                "name": auth["username"], "password": auth["password"],
+                "domain": {"name": user_domain}}}},
+            "scope": {"project": {"name": auth["project_name"],
+                                  "domain": {"name": project_domain}}},
+        }}
+        headers, token = self._request(
+            "POST", v3_url(auth["auth_url"]) + "/auth/tokens", body)
+        self.token = headers["X-Subject-Token"]
+        self.catalog = token["token"]["catalog"]
+        self.interface = interface
+
+    def endpoint(self, service_type):
+        urls = [e["url"] for s in self.catalog if s["type"] == service_type
+                for e in s["endpoints"] if e["interface"] == self.interface]
+        if not urls:
+            die("no %s %s endpoint in the catalog"
+                % (self.interface, service_type))
+        return urls[0].rstrip("/")
+
+    def call(self, method, service_type, path, body=None, data=None,
+             headers=None):
+        """One request to a catalog endpoint; returns the decoded JSON body
+        (None when empty)."""
+        hdrs = {"X-Auth-Token": self.token}
+        hdrs.update(headers or {})
+        return self._request(method, self.endpoint(service_type) + path,
+                             body, data, hdrs)[1]
+
+    @staticmethod
+    def _request(method, url, body=None, data=None, headers=None):
+        import json
+        import urllib.error
+        import urllib.request
+
+        hdrs = dict(headers or {})
+        if body is not None:
+            data = json.dumps(body).encode()
+            hdrs.setdefault("Content-Type", "application/json")
+        req = urllib.request.Request(url, data=data, headers=hdrs,
+                                     method=method)
+        try:
+            with urllib.request.urlopen(req, timeout=30) as r:
+                raw = r.read()
+                return r.headers, (json.loads(raw) if raw else None)
+        except urllib.error.HTTPError as e:
+            die("%s %s: %s %s" % (method, url, e.code,
+                                  e.read().decode(errors="replace")[:500]))
+
+
+def find_public_network(session):
+    """The id of the external network named 'public' (created by ferrostack's
+    bootstrap)."""
+    nets = session.call(
+        "GET", "network", "/v2.0/networks?router:external=True&name=public")
+    if not nets["networks"]:
         die("no external network named 'public'")
-    return nets[0]["id"]
+    return nets["networks"][0]["id"]
 
 
 def add_network_options(conf, region, interface, public_network_id):
@@ -201,6 +258,145 @@ def add_network_options(conf, region, interface, public_network_id):
         "floating_ips": "True",
         "api_extensions": ",".join(NETWORK_EXTENSIONS),
     }
+
+
+# Images servers are booted from: tiny public raw images, created through
+# the image API on the first run and reused afterwards (looked up by name).
+# Two distinct images, so that the tests filtering servers by image and
+# rebuilding onto another image (image_ref != image_ref_alt) run.
+COMPUTE_IMAGES = {"image_ref": "tempest-image",
+                  "image_ref_alt": "tempest-image-alt"}
+COMPUTE_IMAGE_SIZE = 4096
+# Flavors ferrostack's compute bootstrap creates (compute/src/flavors.rs):
+# m1.nano (128 MB, 1 vCPU, 1 GB disk) and m1.micro (192 MB, 1 vCPU, 1 GB).
+# The smallest two: the fake hypervisor doesn't care, and resize tests need
+# two different flavors that both fit the (zero min_disk) images.
+FLAVOR_REF, FLAVOR_REF_ALT = "42", "84"
+# ferrostack's default [filter_scheduler] enabled_filters
+# (compute/src/config.rs DEFAULT_FILTERS); Tempest skips the tests needing
+# filters not listed (SameHostFilter, DifferentHostFilter, ...).
+SCHEDULER_FILTERS = [
+    "ComputeFilter", "AvailabilityZoneFilter", "ComputeCapabilitiesFilter",
+    "ImagePropertiesFilter", "ServerGroupAntiAffinityFilter",
+    "ServerGroupAffinityFilter",
+]
+# [compute-feature-enabled]: what ferrostack's Nova API and fake driver do.
+COMPUTE_FEATURES = {
+    # resize (confirm/revert) and cold migrate between fake hosts
+    "resize": True,
+    "cold_migration": True,
+    "live_migration": False,
+    "live_migrate_back_and_forth": False,
+    "block_migration_for_live_migration": False,
+    "volume_backed_live_migration": False,
+    "shelve_migrate": False,
+    "can_migrate_between_any_hosts": True,
+    "change_password": True,
+    "console_output": True,
+    "pause": True,
+    "suspend": True,
+    "shelve": False,
+    "rescue": False,
+    "stable_rescue": False,
+    # createImage stores a snapshot in the image service
+    "snapshot": True,
+    # injected files (personality, removed in 2.57) are not supported
+    "personality": False,
+    "enable_instance_password": True,
+    # no os-interface API
+    "interface_attach": False,
+    # no console proxies (Tempest 47 has no rdp_console option any more)
+    "vnc_console": False,
+    "spice_console": False,
+    "serial_console": False,
+    "config_drive": False,
+    "metadata_service": False,
+    # no block storage service yet
+    "attach_encrypted_volume": False,
+    "swap_volume": False,
+    "volume_multiattach": False,
+    # no OS-DCF:diskConfig attribute
+    "disk_config": False,
+    "hostname_fqdn_sanitization": False,
+    "unified_limits": False,
+}
+
+
+def ensure_image(session, name, data):
+    """The id of the active public image `name`, created (raw/bare, `data`
+    uploaded) if there is none, so reruns against the same cloud reuse it.
+    Leftovers of an interrupted run (same name, never became active) are
+    deleted."""
+    from urllib.parse import quote
+
+    images = session.call("GET", "image", "/v2/images?name=%s&visibility=all"
+                          % quote(name))["images"]
+    active = [i for i in images if i["status"] == "active"
+              and i.get("visibility") == "public"]
+    for stale in (i for i in images if i["status"] in ("queued", "saving")):
+        session.call("DELETE", "image", "/v2/images/%s" % stale["id"])
+    if active:
+        return active[0]["id"]
+    image = session.call("POST", "image", "/v2/images", body={
+        "name": name, "disk_format": "raw", "container_format": "bare",
+        "visibility": "public", "min_disk": 0, "min_ram": 0})
+    session.call("PUT", "image", "/v2/images/%s/file" % image["id"],
+                 data=data,
+                 headers={"Content-Type": "application/octet-stream"})
+    return image["id"]
+
+
+def compute_image_data(name):
+    """A few KiB of recognisable bytes; different for each image name."""
+    line = ("ferrostack %s\n" % name).encode()
+    return (line * (COMPUTE_IMAGE_SIZE // len(line) + 1))[:COMPUTE_IMAGE_SIZE]
+
+
+def count_compute_nodes(session):
+    """How many nova-compute services are enabled and up: Tempest's
+    min_compute_nodes, which gates the multi-node tests (migration, servers
+    on different hosts). One per [fake_driver] hosts entry."""
+    services = session.call(
+        "GET", "compute", "/os-services?binary=nova-compute")["services"]
+    return sum(1 for s in services
+               if s.get("status") == "enabled" and s.get("state") == "up")
+
+
+def check_flavors(session, *flavor_ids):
+    """Fail early (rather than in every server test) if a flavor is gone."""
+    for flavor_id in flavor_ids:
+        session.call("GET", "compute", "/flavors/%s" % flavor_id)
+
+
+def add_compute_options(conf, region, interface, images, compute_nodes):
+    """[compute], [compute-feature-enabled] and [validation] for ferrostack's
+    Nova v2.1 API (microversions 2.1 to 2.100) on the fake hypervisor.
+
+    The fake driver's servers boot nothing that could be reached over SSH,
+    so validation (SSH into guests, floating IPs for it) is off.
+    """
+    conf["compute"] = {
+        "catalog_type": "compute",
+        "endpoint_type": interface,
+        "region": region,
+        "image_ref": images["image_ref"],
+        "image_ref_alt": images["image_ref_alt"],
+        "flavor_ref": FLAVOR_REF,
+        "flavor_ref_alt": FLAVOR_REF_ALT,
+        "min_microversion": "2.1",
+        "max_microversion": "2.100",
+        # the shared network ferrostack's network bootstrap creates; dynamic
+        # credentials get no isolated network ([auth] above)
+        "fixed_network_name": "private",
+        # fake builds take well under a second
+        "build_timeout": "60",
+        "min_compute_nodes": str(max(1, compute_nodes)),
+    }
+    conf["compute-feature-enabled"] = {
+        k: str(v) for k, v in COMPUTE_FEATURES.items()}
+    conf["compute-feature-enabled"]["scheduler_enabled_filters"] = \
+        ",".join(SCHEDULER_FILTERS)
+    conf["validation"] = {"run_validation": "False"}
 
 
 def truthy(v):
@@ -236,11 +432,13 @@ def main():
     sec = load_security(args.security_ini)
 
     services = [s for s in args.services.split(",") if s]
-    available = {k: False for k in ALL_AVAILABLE}
     for svc in services:
         if svc not in SERVICE_AVAILABLE:
             die("unknown service %r (known: %s)"
                 % (svc, ", ".join(sorted(SERVICE_AVAILABLE))))
+    services = with_needed_services(services)
+    available = {k: False for k in ALL_AVAILABLE}
+    for svc in services:
         if SERVICE_AVAILABLE[svc]:
             available[SERVICE_AVAILABLE[svc]] = True
 
@@ -296,11 +494,20 @@ def main():
         "project_tags": "True",
     }
     conf["service_available"] = {k: str(v) for k, v in available.items()}
+    session = None
+    if "network" in services or "compute" in services:
+        session = AdminSession(auth, user_domain, project_domain, interface)
     if "image" in services:
         add_image_options(conf, region, interface)
     if "network" in services:
-        public = find_public_network(auth, user_domain, project_domain, interface)
-        add_network_options(conf, region, interface, public)
+        add_network_options(conf, region, interface,
+                            find_public_network(session))
+    if "compute" in services:
+        images = {opt: ensure_image(session, name, compute_image_data(name))
+                  for opt, name in COMPUTE_IMAGES.items()}
+        check_flavors(session, FLAVOR_REF, FLAVOR_REF_ALT)
+        add_compute_options(conf, region, interface, images,
+                            count_compute_nodes(session))
 
     for extra in args.conf_extra:
         cp = configparser.ConfigParser(interpolation=None)

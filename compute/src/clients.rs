@@ -24,6 +24,8 @@ pub struct ImageInfo {
     pub disk_format: Option<String>,
     pub container_format: Option<String>,
     pub properties: BTreeMap<String, String>,
+    pub created_at: i64,
+    pub updated_at: i64,
 }
 
 pub trait ImageApi: Send + Sync {
@@ -69,6 +71,9 @@ pub struct PortInfo {
     pub device_id: String,
 }
 
+/// A security group and its rules, as the network service keeps them.
+pub type SecurityGroupInfo = network::client::SecurityGroupSummary;
+
 pub trait NetworkApi: Send + Sync {
     /// The networks `ctx` may see (all of them, or those in `ids`; an
     /// unknown id is `NotFound`).
@@ -102,11 +107,40 @@ pub trait NetworkApi: Send + Sync {
 
     fn delete_port<'a>(&'a self, port_id: &'a str) -> BoxFuture<'a, Result<()>>;
 
-    /// A project's security groups as (id, name).
+    /// The security groups of a project, or of every project (`None`,
+    /// admins); the project's `default` group is made if missing.
     fn security_groups<'a>(
         &'a self,
-        project_id: &'a str,
-    ) -> BoxFuture<'a, Result<Vec<(String, String)>>>;
+        ctx: &'a Context,
+        project_id: Option<&'a str>,
+    ) -> BoxFuture<'a, Result<Vec<SecurityGroupInfo>>>;
+
+    fn show_security_group<'a>(
+        &'a self,
+        ctx: &'a Context,
+        id: &'a str,
+    ) -> BoxFuture<'a, Result<SecurityGroupInfo>>;
+
+    fn create_security_group<'a>(
+        &'a self,
+        ctx: &'a Context,
+        name: String,
+        description: String,
+    ) -> BoxFuture<'a, Result<SecurityGroupInfo>>;
+
+    fn update_security_group<'a>(
+        &'a self,
+        ctx: &'a Context,
+        id: &'a str,
+        name: Option<String>,
+        description: Option<String>,
+    ) -> BoxFuture<'a, Result<SecurityGroupInfo>>;
+
+    fn delete_security_group<'a>(
+        &'a self,
+        ctx: &'a Context,
+        id: &'a str,
+    ) -> BoxFuture<'a, Result<()>>;
 
     fn port_security_groups<'a>(&'a self, port_id: &'a str) -> BoxFuture<'a, Result<Vec<String>>>;
 
@@ -121,7 +155,14 @@ pub trait NetworkApi: Send + Sync {
 pub struct InProcessImages(pub Arc<image::ImageService>);
 
 fn image_error(e: image::Error) -> Error {
-    Error::Unavailable(format!("image service: {e}"))
+    match e {
+        image::Error::NotFound(m) => Error::NotFound(m),
+        image::Error::Forbidden(m) => Error::Forbidden(m),
+        image::Error::Conflict(m) => Error::Conflict(m),
+        image::Error::BadRequest(m) => Error::BadRequest(m),
+        image::Error::TooLarge(m) => Error::OverQuota(m),
+        other => Error::Unavailable(format!("image service: {other}")),
+    }
 }
 
 fn viewer(ctx: &Context) -> image::policy::Viewer {
@@ -142,6 +183,8 @@ fn image_info(img: image::images::Image) -> ImageInfo {
         size: img.row.size,
         disk_format: img.row.disk_format.clone(),
         container_format: img.row.container_format.clone(),
+        created_at: img.row.created_at,
+        updated_at: img.row.updated_at,
         properties: img.properties,
     }
 }
@@ -169,12 +212,11 @@ impl ImageApi for InProcessImages {
     ) -> BoxFuture<'a, Result<ImageInfo>> {
         Box::pin(async move {
             use image::client::ImageClient;
-            match self.0.create(&viewer(ctx), attributes).await {
-                Ok(img) => Ok(image_info(img)),
-                Err(image::Error::Forbidden(m)) => Err(Error::Forbidden(m)),
-                Err(image::Error::TooLarge(m)) => Err(Error::OverQuota(m)),
-                Err(e) => Err(image_error(e)),
-            }
+            self.0
+                .create(&viewer(ctx), attributes)
+                .await
+                .map(image_info)
+                .map_err(image_error)
         })
     }
 
@@ -355,12 +397,76 @@ impl NetworkApi for InProcessNetwork {
 
     fn security_groups<'a>(
         &'a self,
-        project_id: &'a str,
-    ) -> BoxFuture<'a, Result<Vec<(String, String)>>> {
+        ctx: &'a Context,
+        project_id: Option<&'a str>,
+    ) -> BoxFuture<'a, Result<Vec<SecurityGroupInfo>>> {
+        Box::pin(async move {
+            use network::client::NetworkClient;
+            let who = match project_id {
+                Some(p) => network::policy::Caller {
+                    project_id: Some(p.to_owned()),
+                    is_admin: false,
+                },
+                None => caller(ctx),
+            };
+            self.0.security_groups(who).await.map_err(network_error)
+        })
+    }
+
+    fn show_security_group<'a>(
+        &'a self,
+        ctx: &'a Context,
+        id: &'a str,
+    ) -> BoxFuture<'a, Result<SecurityGroupInfo>> {
         Box::pin(async move {
             use network::client::NetworkClient;
             self.0
-                .security_groups(project_id)
+                .show_security_group(caller(ctx), id)
+                .await
+                .map_err(network_error)
+        })
+    }
+
+    fn create_security_group<'a>(
+        &'a self,
+        ctx: &'a Context,
+        name: String,
+        description: String,
+    ) -> BoxFuture<'a, Result<SecurityGroupInfo>> {
+        Box::pin(async move {
+            use network::client::NetworkClient;
+            self.0
+                .create_security_group(caller(ctx), name, description)
+                .await
+                .map_err(network_error)
+        })
+    }
+
+    fn update_security_group<'a>(
+        &'a self,
+        ctx: &'a Context,
+        id: &'a str,
+        name: Option<String>,
+        description: Option<String>,
+    ) -> BoxFuture<'a, Result<SecurityGroupInfo>> {
+        Box::pin(async move {
+            use network::client::NetworkClient;
+            self.0
+                .update_security_group(caller(ctx), id, name, description)
+                .await
+                .map_err(network_error)
+        })
+    }
+
+    fn delete_security_group<'a>(
+        &'a self,
+        ctx: &'a Context,
+        id: &'a str,
+    ) -> BoxFuture<'a, Result<()>> {
+        Box::pin(async move {
+            use network::client::NetworkClient;
+            self.0
+                .delete_security_group(caller(ctx), id)
                 .await
                 .map_err(network_error)
         })

@@ -225,7 +225,13 @@ impl ComputeService {
         serde_json::to_value(placement).map_err(|e| e.to_string())
     }
 
-    pub async fn place(self: &Arc<Self>, spec: RequestSpec) -> Result<Option<Placement>> {
+    pub async fn place(self: &Arc<Self>, mut spec: RequestSpec) -> Result<Option<Placement>> {
+        if let Some(group) = spec.group_id.clone() {
+            // Members placed since the request was made count too.
+            spec.group_hosts = self
+                .read(move |c| crate::server_groups::member_hosts(c, &group))
+                .await?;
+        }
         let candidates: Vec<HostState> = {
             let hosts = self.host_view().await?;
             let view = hosts.lock().unwrap_or_else(|e| e.into_inner());
@@ -308,6 +314,13 @@ impl ComputeService {
         }
     }
 
+    /// Makes the next decision read the hosts again: their zones, aggregates
+    /// or services changed.
+    pub fn forget_hosts(&self) {
+        let mut view = self.hosts.lock().unwrap_or_else(|e| e.into_inner());
+        view.loaded = None;
+    }
+
     /// The host view, reloaded when older than `MAX_AGE`.
     async fn host_view(self: &Arc<Self>) -> Result<&Mutex<HostView>> {
         let fresh = {
@@ -328,6 +341,9 @@ impl ComputeService {
             .read(move |c| {
                 let mut hosts = claims::host_states(c)?;
                 let services = crate::store::services::all(c)?;
+                let aggregates = crate::aggregates::all(c)?;
+                let zones = crate::aggregates::host_zones(&aggregates);
+                let metadata = crate::aggregates::host_metadata(&aggregates);
                 let now = compat_api::time::now_us();
                 for h in &mut hosts {
                     let svc = services
@@ -335,7 +351,8 @@ impl ComputeService {
                         .find(|s| s.host == h.host && s.service_binary == "nova-compute");
                     h.enabled = svc.is_some_and(|s| !s.disabled);
                     h.up = svc.is_some_and(|s| s.is_up(now, down_after));
-                    h.availability_zone = default_az.clone();
+                    h.availability_zone = zones.get(&h.host).unwrap_or(&default_az).clone();
+                    h.aggregate_metadata = metadata.get(&h.host).cloned().unwrap_or_default();
                 }
                 Ok(hosts)
             })

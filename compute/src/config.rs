@@ -13,7 +13,7 @@ pub const QUOTA_DEFAULTS: &[(&str, i64)] = &[
     ("metadata_items", 128),
     ("injected_files", 5),
     ("injected_file_content_bytes", 10240),
-    ("injected_file_path_length", 255),
+    ("injected_file_path_bytes", 255),
     ("key_pairs", 100),
     ("server_groups", 10),
     ("server_group_members", 10),
@@ -172,9 +172,14 @@ impl ComputeConfig {
         let host = conf.get("DEFAULT", "host").unwrap_or_else(local_hostname);
         let mut quotas = BTreeMap::new();
         for (resource, default) in QUOTA_DEFAULTS {
+            // The one resource whose option name differs from its API key.
+            let option = match *resource {
+                "injected_file_path_bytes" => "injected_file_path_length",
+                other => other,
+            };
             quotas.insert(
                 (*resource).to_owned(),
-                conf.get_or("quota", resource, *default)?,
+                conf.get_or("quota", option, *default)?,
             );
         }
         let interval = seconds(conf, "DEFAULT", "update_resources_interval", 0.0)?;

@@ -155,6 +155,20 @@ pub struct KeyPairCreate {
     pub extended_names: bool,
 }
 
+/// A new key and a self-signed certificate for it (the x509 key pairs
+/// nova generates, for Windows guests): (certificate PEM, private key PEM).
+pub fn generate_x509(user_id: &str) -> Result<(String, String)> {
+    let failed =
+        |e: rcgen::Error| Error::Unavailable(format!("cannot generate a certificate: {e}"));
+    let pair = rcgen::KeyPair::generate().map_err(failed)?;
+    let mut params = rcgen::CertificateParams::new(Vec::<String>::new()).map_err(failed)?;
+    params
+        .distinguished_name
+        .push(rcgen::DnType::CommonName, user_id);
+    let cert = params.self_signed(&pair).map_err(failed)?;
+    Ok((cert.pem(), pair.serialize_pem()))
+}
+
 pub fn create(c: &mut Conn, quota: i64, req: KeyPairCreate) -> Result<NewKeyPair> {
     check_name(&req.name, req.extended_names)?;
     if store::keypairs::get(c, &req.user_id, &req.name)?.is_some() {
@@ -170,6 +184,10 @@ pub fn create(c: &mut Conn, quota: i64, req: KeyPairCreate) -> Result<NewKeyPair
     }
     let (public_key, private_key) = match req.public_key {
         Some(k) => (k.trim().to_owned(), None),
+        None if req.key_type == "x509" => {
+            let (certificate, private) = generate_x509(&req.user_id)?;
+            (certificate, Some(private))
+        }
         None => {
             let (public, private) = generate("Generated-by-Nova")?;
             (public, Some(private))

@@ -10,6 +10,7 @@
 
 pub mod actions;
 pub mod agent;
+pub mod aggregates;
 pub mod api;
 pub mod clients;
 pub mod conductor;
@@ -24,6 +25,7 @@ pub mod notifications;
 pub mod quotas;
 pub mod scheduler;
 pub mod server_actions;
+pub mod server_groups;
 pub mod servers;
 pub mod states;
 pub mod store;
@@ -183,6 +185,7 @@ impl ComputeService {
             if let Some(m) = store::moves::latest_of(c, &id2, moves::OPEN)? {
                 store::nodes::release(c, &m.id)?;
             }
+            store::server_groups::remove_instance(c, &id2)?;
             Ok(())
         })
         .await?;

@@ -137,7 +137,16 @@ impl ComputeService {
     ) -> Result<RequestSpec> {
         let flavor = new_flavor.unwrap_or_else(|| inst.flavor.clone());
         let id = inst.id().to_owned();
-        let extra = self.read(move |c| instances::extra(c, &id)).await?;
+        let (extra, group) = self
+            .read(move |c| {
+                let extra = instances::extra(c, &id)?;
+                let group = match store::server_groups::of_instance(c, &id)? {
+                    Some(g) => store::server_groups::get(c, &g)?.map(|g| (g.id, g.policy)),
+                    None => None,
+                };
+                Ok((extra, group))
+            })
+            .await?;
         let stay_allowed =
             matches!(kind, MoveKind::Resize { .. }) && self.conf.allow_resize_to_same_host;
         let (force_host, zone) = match kind {
@@ -158,6 +167,8 @@ impl ComputeService {
                 vec![row.source_compute.clone()]
             },
             migration_id: Some(row.id.clone()),
+            group_policy: group.as_ref().map(|g| g.1.clone()),
+            group_id: group.map(|g| g.0),
             ..Default::default()
         })
     }

@@ -171,14 +171,15 @@ impl ComputeService {
                 }
             }
         }
-        for (k, v) in metadata {
-            attrs.insert(k, json!(v));
-        }
         attrs.insert("instance_uuid".into(), json!(inst.id()));
         attrs.insert("image_type".into(), json!("snapshot"));
         attrs.insert("base_image_ref".into(), json!(inst.row.image_ref));
         attrs.insert("user_id".into(), json!(ctx.user_id));
         attrs.insert("owner_user_name".into(), json!(ctx.user_id));
+        // The request's metadata comes last and wins, as in nova.
+        for (k, v) in metadata {
+            attrs.insert(k, json!(v));
+        }
         Ok(attrs)
     }
 
@@ -260,20 +261,29 @@ impl ComputeService {
     }
 
     async fn find_security_group(&self, inst: &Instance, group: &str) -> Result<(String, String)> {
-        let groups = self.network.security_groups(&inst.row.project_id).await?;
-        let by_id = groups.iter().find(|(id, _)| id == group);
-        let by_name: Vec<_> = groups.iter().filter(|(_, name)| name == group).collect();
-        match (by_id, by_name.as_slice()) {
-            (Some(g), _) => Ok(g.clone()),
-            (None, [g]) => Ok((*g).clone()),
-            (None, []) => Err(Error::NotFound(format!(
-                "Security group {group} not found for project {}.",
-                inst.row.project_id
-            ))),
-            (None, _) => Err(Error::conflict(format!(
-                "Multiple security_group matches found for name '{group}', use an ID to be more specific."
-            ))),
-        }
+        let ctx = Context::service();
+        let groups = self
+            .network
+            .security_groups(&ctx, Some(&inst.row.project_id))
+            .await?;
+        let by_id = groups.iter().find(|g| g.id == group);
+        let by_name: Vec<_> = groups.iter().filter(|g| g.name == group).collect();
+        let found = match (by_id, by_name.as_slice()) {
+            (Some(g), _) => g,
+            (None, [g]) => *g,
+            (None, []) => {
+                return Err(Error::NotFound(format!(
+                    "Security group {group} not found for project {}.",
+                    inst.row.project_id
+                )))
+            }
+            (None, _) => {
+                return Err(Error::conflict(format!(
+                    "Multiple security_group matches found for name '{group}', use an ID to be more specific."
+                )))
+            }
+        };
+        Ok((found.id.clone(), found.name.clone()))
     }
 
     /// `os-resetState` (admin): `active` or `error`, no task.

@@ -112,6 +112,27 @@ fn hint_hosts(
     Ok(Some(hosts))
 }
 
+/// The `group` hint: the new instances join that server group. Returns
+/// the group's id and policy.
+fn join_group(
+    c: &mut store::Conn,
+    ctx: &Context,
+    hints: &serde_json::Map<String, serde_json::Value>,
+    instances: &[Instance],
+) -> Result<Option<(String, String)>> {
+    let Some(id) = hints.get("group").and_then(|g| g.as_str()) else {
+        return Ok(None);
+    };
+    let group = crate::server_groups::visible(c, ctx, id).map_err(|e| match e {
+        Error::NotFound(m) => Error::bad_request(m),
+        other => other,
+    })?;
+    for inst in instances {
+        store::server_groups::add_member(c, &group.row.id, inst.id())?;
+    }
+    Ok(Some((group.row.id, group.row.policy)))
+}
+
 impl ComputeService {
     /// Checks a create request against flavors, images, networks, key
     /// pairs and quota, records the instances and hands them to the
@@ -137,7 +158,9 @@ impl ComputeService {
         let networks = self
             .resolve_networks(ctx, req.networks.clone(), req.max_count)
             .await?;
-        let (zone, force_host) = self.check_zone(ctx, req.availability_zone.as_deref())?;
+        let (zone, force_host) = self
+            .check_zone(ctx, req.availability_zone.as_deref())
+            .await?;
         self.security_group_ids(&ctx.project_id, &req.security_groups)
             .await?;
         let key = match &req.key_name {
@@ -244,12 +267,13 @@ impl ComputeService {
                     actions::record(c, &ctx2, &id, "create")?;
                     out.push(inst);
                 }
+                let group = join_group(c, &ctx2, &req2.scheduler_hints, &out)?;
                 let same_host = hint_hosts(c, &req2.scheduler_hints, "same_host")?;
                 let different_host = hint_hosts(c, &req2.scheduler_hints, "different_host")?;
-                Ok((out, same_host, different_host))
+                Ok((out, same_host, different_host, group))
             })
             .await?;
-        let (instances, same_host, different_host) = created;
+        let (instances, same_host, different_host, group) = created;
         let (force_host, force_node) = force_host;
         let builds: Vec<BuildRequest> = instances
             .iter()
@@ -265,6 +289,8 @@ impl ComputeService {
                     force_node: force_node.clone(),
                     same_host: same_host.clone(),
                     different_host: different_host.clone(),
+                    group_policy: group.as_ref().map(|g| g.1.clone()),
+                    group_id: group.as_ref().map(|g| g.0.clone()),
                     ..Default::default()
                 },
                 attempt: 1,
@@ -331,18 +357,19 @@ impl ComputeService {
         if names.is_empty() || names == ["default"] {
             return Ok(None);
         }
-        let groups = self.network.security_groups(project_id).await?;
+        let ctx = Context::service();
+        let groups = self.network.security_groups(&ctx, Some(project_id)).await?;
         let mut ids = Vec::new();
         for name in names {
             let found = groups
                 .iter()
-                .find(|(id, n)| id == name || n == name)
+                .find(|g| &g.id == name || &g.name == name)
                 .ok_or_else(|| {
                     Error::bad_request(format!(
                         "Unable to find security_group with name or id '{name}'"
                     ))
                 })?;
-            ids.push(found.0.clone());
+            ids.push(found.id.clone());
         }
         Ok(Some(ids))
     }
@@ -432,7 +459,7 @@ impl ComputeService {
 
     /// The zone asked for, and an admin's forced host and node.
     #[allow(clippy::type_complexity)]
-    fn check_zone(
+    async fn check_zone(
         &self,
         ctx: &Context,
         requested: Option<&str>,
@@ -447,13 +474,28 @@ impl ComputeService {
         if host.is_some() || node.is_some() {
             ctx.require_admin("os_compute_api:servers:create:forced_host")?;
         }
-        if !zone.is_empty() && zone != self.conf.default_availability_zone {
+        if !zone.is_empty() && !self.zone_exists(&zone).await? {
             return Err(Error::bad_request(
                 "The requested availability zone is not available",
             ));
         }
         let zone = (!zone.is_empty()).then_some(zone);
         Ok((zone, (host, node)))
+    }
+
+    /// The default zone, or one an aggregate makes.
+    pub(crate) async fn zone_exists(&self, zone: &str) -> Result<bool> {
+        if zone == self.conf.default_availability_zone {
+            return Ok(true);
+        }
+        let zone = zone.to_owned();
+        self.read(move |c| {
+            let all = crate::aggregates::all(c)?;
+            Ok(all
+                .iter()
+                .any(|a| a.availability_zone() == Some(zone.as_str())))
+        })
+        .await
     }
 
     /// `DELETE /servers/{id}` and `forceDelete`.

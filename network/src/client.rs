@@ -3,9 +3,10 @@
 //! delete it. An HTTP implementation joins this one when compute runs in
 //! another process.
 
-use crate::error::Result;
+use crate::error::{Error, Result};
 use crate::policy::Caller;
 use crate::ports::{self, FixedIpRequest, PortRequest};
+use crate::security_groups::{SecurityGroup, SecurityGroupRequest};
 use crate::{subnets, NetworkService};
 use std::sync::Arc;
 
@@ -65,6 +66,29 @@ pub struct PortSummary {
     pub device_owner: String,
 }
 
+/// A security group rule as compute's proxy API shows it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RuleSummary {
+    pub id: String,
+    pub direction: String,
+    pub protocol: Option<String>,
+    pub port_range_min: Option<i32>,
+    pub port_range_max: Option<i32>,
+    pub remote_ip_prefix: Option<String>,
+    /// The remote group's (id, name, project).
+    pub remote_group: Option<(String, String, String)>,
+}
+
+/// A security group as compute's proxy API shows it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SecurityGroupSummary {
+    pub id: String,
+    pub name: String,
+    pub description: String,
+    pub project_id: String,
+    pub rules: Vec<RuleSummary>,
+}
+
 #[allow(async_fn_in_trait)]
 pub trait NetworkClient {
     /// The networks `caller` may see, or those named in `ids`.
@@ -82,9 +106,24 @@ pub trait NetworkClient {
     /// Binds the port to `host` and returns what to plug.
     async fn bind_port(&self, port_id: &str, host: &str, device_id: &str) -> Result<PortBinding>;
     async fn delete_port(&self, port_id: &str) -> Result<()>;
-    /// The security groups of a project as (id, name), its `default`
-    /// group created if it has none yet.
-    async fn security_groups(&self, project_id: &str) -> Result<Vec<(String, String)>>;
+    /// The security groups `caller` sees; a project's `default` group is
+    /// created if it has none yet.
+    async fn security_groups(&self, caller: Caller) -> Result<Vec<SecurityGroupSummary>>;
+    async fn show_security_group(&self, caller: Caller, id: &str) -> Result<SecurityGroupSummary>;
+    async fn create_security_group(
+        &self,
+        caller: Caller,
+        name: String,
+        description: String,
+    ) -> Result<SecurityGroupSummary>;
+    async fn update_security_group(
+        &self,
+        caller: Caller,
+        id: &str,
+        name: Option<String>,
+        description: Option<String>,
+    ) -> Result<SecurityGroupSummary>;
+    async fn delete_security_group(&self, caller: Caller, id: &str) -> Result<()>;
     /// The security group ids of a port.
     async fn port_security_groups(&self, port_id: &str) -> Result<Vec<String>>;
     async fn set_port_security_groups(&self, port_id: &str, ids: Vec<String>) -> Result<()>;
@@ -225,16 +264,72 @@ impl NetworkClient for InProcess {
             .await
     }
 
-    async fn security_groups(&self, project_id: &str) -> Result<Vec<(String, String)>> {
-        let caller = Caller {
-            project_id: Some(project_id.to_owned()),
-            is_admin: false,
+    async fn security_groups(&self, caller: Caller) -> Result<Vec<SecurityGroupSummary>> {
+        self.0
+            .write(caller, |c, ctx| {
+                let groups = crate::security_groups::list(c, ctx.caller)?;
+                summarize(c, groups)
+            })
+            .await
+    }
+
+    async fn show_security_group(&self, caller: Caller, id: &str) -> Result<SecurityGroupSummary> {
+        let id = id.to_owned();
+        self.0
+            .read(caller, move |c, ctx| {
+                let group = crate::security_groups::show(c, ctx.caller, &id)?;
+                one(c, group)
+            })
+            .await
+    }
+
+    async fn create_security_group(
+        &self,
+        caller: Caller,
+        name: String,
+        description: String,
+    ) -> Result<SecurityGroupSummary> {
+        let req = SecurityGroupRequest {
+            name: Some(name),
+            description: Some(description),
+            ..Default::default()
         };
-        let groups = self
-            .0
-            .write(caller, |c, ctx| crate::security_groups::list(c, ctx.caller))
-            .await?;
-        Ok(groups.into_iter().map(|g| (g.row.id, g.row.name)).collect())
+        self.0
+            .write(caller, move |c, ctx| {
+                let group = crate::security_groups::create(c, ctx, req)?;
+                one(c, group)
+            })
+            .await
+    }
+
+    async fn update_security_group(
+        &self,
+        caller: Caller,
+        id: &str,
+        name: Option<String>,
+        description: Option<String>,
+    ) -> Result<SecurityGroupSummary> {
+        let id = id.to_owned();
+        let req = SecurityGroupRequest {
+            name,
+            description,
+            ..Default::default()
+        };
+        self.0
+            .write(caller, move |c, ctx| {
+                let group = crate::security_groups::update(c, ctx, &id, req, None)?;
+                one(c, group)
+            })
+            .await
+    }
+
+    async fn delete_security_group(&self, caller: Caller, id: &str) -> Result<()> {
+        let id = id.to_owned();
+        self.0
+            .write(caller, move |c, ctx| {
+                crate::security_groups::delete(c, ctx, &id)
+            })
+            .await
     }
 
     async fn port_security_groups(&self, port_id: &str) -> Result<Vec<String>> {
@@ -260,4 +355,62 @@ impl NetworkClient for InProcess {
             })
             .await
     }
+}
+
+fn one(c: &mut crate::store::Conn, group: SecurityGroup) -> Result<SecurityGroupSummary> {
+    let mut all = summarize(c, vec![group])?;
+    all.pop()
+        .ok_or_else(|| Error::not_found("SecurityGroupNotFound", "Security group vanished."))
+}
+
+/// Groups with their rules, remote groups named.
+fn summarize(
+    c: &mut crate::store::Conn,
+    groups: Vec<SecurityGroup>,
+) -> Result<Vec<SecurityGroupSummary>> {
+    let mut names: std::collections::HashMap<String, (String, String)> = groups
+        .iter()
+        .map(|g| {
+            (
+                g.row.id.clone(),
+                (g.row.name.clone(), g.row.project_id.clone()),
+            )
+        })
+        .collect();
+    let mut out = Vec::new();
+    for g in groups {
+        let mut rules = Vec::new();
+        for r in &g.rules {
+            let remote = match &r.remote_group_id {
+                Some(id) => {
+                    if !names.contains_key(id) {
+                        if let Some(row) = crate::store::security_groups::get(c, id)? {
+                            names.insert(id.clone(), (row.name, row.project_id));
+                        }
+                    }
+                    names
+                        .get(id)
+                        .map(|(n, p)| (id.clone(), n.clone(), p.clone()))
+                }
+                None => None,
+            };
+            rules.push(RuleSummary {
+                id: r.id.clone(),
+                direction: r.direction.clone(),
+                protocol: r.protocol.clone(),
+                port_range_min: r.port_range_min,
+                port_range_max: r.port_range_max,
+                remote_ip_prefix: r.remote_ip_prefix.clone(),
+                remote_group: remote,
+            });
+        }
+        out.push(SecurityGroupSummary {
+            id: g.row.id,
+            name: g.row.name,
+            description: g.row.description,
+            project_id: g.row.project_id,
+            rules,
+        });
+    }
+    Ok(out)
 }

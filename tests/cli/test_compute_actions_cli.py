@@ -252,3 +252,110 @@ def test_metadata_and_tag_limits_over_http(cloud: Cli, image: str):
     assert r.status == 204
     old = {"X-Auth-Token": token, "OpenStack-API-Version": "compute 2.25"}
     assert http("GET", f"{base}/tags", old).status == 404
+
+
+# --------------------------------------------------------------------------
+# aggregates, zones, server groups, services
+# --------------------------------------------------------------------------
+def test_aggregate_zone_takes_a_host_and_boots_land_there(cloud: Cli, image: str):
+    zone = unique("az")
+    agg = cloud.json("aggregate", "create", "--zone", zone, unique("agg"))
+    assert agg["availability_zone"] == zone
+    cloud.ok("aggregate", "add", "host", agg["name"], "cmp2")
+    cloud.ok("aggregate", "set", "--property", "ssd=true", agg["name"])
+    shown = cloud.json("aggregate", "show", agg["name"])
+    assert shown["hosts"] == ["cmp2"]
+    assert shown["properties"]["ssd"] == "true"
+    zones = {z["Zone Name"] for z in cloud.json("availability", "zone", "list", "--compute")}
+    assert {zone, "nova"} <= zones
+    name = unique("vm")
+    booted = cloud.json("server", "create", "--image", image, "--flavor", "m1.tiny",
+                        "--network", "private", "--availability-zone", zone, "--wait", name)
+    assert booted["OS-EXT-AZ:availability_zone"] == zone
+    assert host_of(booted) == "cmp2"
+    # The zone is pinned: a cold migration has nowhere else to go in it.
+    cloud.ok("server", "migrate", name)
+    deadline = time.time() + WAIT
+    while cloud.json("server", "show", name)["OS-EXT-STS:task_state"]:
+        assert time.time() < deadline
+        time.sleep(0.2)
+    after = cloud.json("server", "show", name)
+    assert after["status"] == "ACTIVE" and host_of(after) == "cmp2"
+    assert migrations(cloud, after["id"])[0]["Status"] == "error"
+    r = cloud.fails("aggregate", "delete", agg["name"])
+    assert "not empty" in r.stderr
+    cloud.ok("server", "delete", "--wait", name)
+    cloud.ok("aggregate", "remove", "host", agg["name"], "cmp2")
+    cloud.ok("aggregate", "delete", agg["name"])
+    r = cloud.fails("server", "create", "--image", image, "--flavor", "m1.tiny",
+                    "--network", "private", "--availability-zone", "nowhere", unique("vm"))
+    assert "availability zone is not available" in r.stderr
+
+
+def test_anti_affinity_group_spreads_and_then_refuses(cloud: Cli, image: str):
+    group = cloud.json("server", "group", "create", "--policy", "anti-affinity", unique("grp"))
+    hosts = []
+    for _ in range(2):
+        name = unique("vm")
+        shown = cloud.json("server", "create", "--image", image, "--flavor", "m1.tiny",
+                           "--network", "private", "--hint", f"group={group['id']}",
+                           "--wait", name)
+        hosts.append(host_of(shown))
+    assert sorted(hosts) == ["cmp1", "cmp2"]
+    members = cloud.json("server", "group", "show", group["id"])["members"]
+    assert len(members) == 2
+    third = unique("vm")
+    cloud.fails("server", "create", "--image", image, "--flavor", "m1.tiny",
+                "--network", "private", "--hint", f"group={group['id']}", "--wait", third)
+    shown = cloud.json("server", "show", third)
+    assert shown["status"] == "ERROR" and "No valid host" in shown["fault"]["message"]
+    cloud.ok("server", "group", "delete", group["id"])
+
+
+def test_disabled_compute_service_gets_no_servers(cloud: Cli, image: str):
+    cloud.ok("compute", "service", "set", "--disable", "--disable-reason", "maintenance",
+             "cmp1", "nova-compute")
+    try:
+        listed = cloud.json("compute", "service", "list", "--long")
+        cmp1 = next(s for s in listed if s["Host"] == "cmp1")
+        assert cmp1["Status"] == "disabled" and cmp1["Disabled Reason"] == "maintenance"
+        for _ in range(2):
+            shown = cloud.json("server", "create", "--image", image, "--flavor", "m1.tiny",
+                               "--network", "private", "--wait", unique("vm"))
+            assert host_of(shown) == "cmp2"
+        assert cloud.json("hypervisor", "show", "cmp1")["status"] == "disabled"
+    finally:
+        cloud.ok("compute", "service", "set", "--enable", "cmp1", "nova-compute")
+
+
+def test_security_group_proxy_below_2_36(cloud: Cli, image: str):
+    name = boot(cloud, image)
+    server_id = cloud.json("server", "show", name)["id"]
+    token = cloud.json("token", "issue")["id"]
+    api = f"{cloud.server.compute_url}/v2.1"
+    old = {"X-Auth-Token": token, "OpenStack-API-Version": "compute 2.35"}
+    r = http("POST", f"{api}/os-security-groups", old,
+             {"security_group": {"name": unique("sg"), "description": "web"}})
+    assert r.status == 200, r.body
+    group = r.body["security_group"]
+    assert set(group) == {"id", "name", "description", "tenant_id", "rules"}
+    r = http("PUT", f"{api}/os-security-groups/{group['id']}", old,
+             {"security_group": {"name": group["name"], "description": "web2"}})
+    assert r.status == 200 and r.body["security_group"]["description"] == "web2"
+    listed = http("GET", f"{api}/os-security-groups", old).body["security_groups"]
+    assert group["id"] in [g["id"] for g in listed]
+    default = next(g for g in listed if g["name"] == "default")
+    assert all(rule["parent_group_id"] == default["id"] for rule in default["rules"])
+    r = http("DELETE", f"{api}/os-security-groups/{default['id']}", old)
+    assert r.status == 400
+    r = http("GET", f"{api}/servers/{server_id}/os-security-groups", old)
+    assert [g["name"] for g in r.body["security_groups"]] == ["default"]
+    r = http("POST", f"{api}/servers/{server_id}/action", old, {"addSecurityGroup": {"name": group["name"]}})
+    assert r.status == 202
+    r = http("DELETE", f"{api}/os-security-groups/{group['id']}", old)
+    assert r.status == 400, "a group in use cannot go"
+    http("POST", f"{api}/servers/{server_id}/action", old, {"removeSecurityGroup": {"name": group["name"]}})
+    assert http("DELETE", f"{api}/os-security-groups/{group['id']}", old).status == 202
+    assert http("GET", f"{api}/os-security-groups/{group['id']}", old).status == 404
+    new = {"X-Auth-Token": token, "OpenStack-API-Version": "compute 2.36"}
+    assert http("GET", f"{api}/os-security-groups", new).status == 404

@@ -9,7 +9,9 @@ use crate::store::models::{ComputeNodeRow, ServiceRow};
 use actix_web::{web, HttpResponse};
 use compat_api::body::JsonBody;
 use compat_api::time::iso_micros_naive;
+use compat_api::ApiError;
 use serde_json::{json, Value};
+use std::collections::BTreeMap;
 
 fn is_up(svc: &Svc, s: &ServiceRow) -> bool {
     s.is_up(
@@ -18,32 +20,60 @@ fn is_up(svc: &Svc, s: &ServiceRow) -> bool {
     )
 }
 
+/// Compute services by the zone their host is in (an aggregate's, or the
+/// default zone).
+async fn services_by_zone(svc: &Svc) -> Result<BTreeMap<String, Vec<ServiceRow>>, ApiError> {
+    let (services, aggregates) = svc
+        .read(|c| Ok((store::services::all(c)?, crate::aggregates::all(c)?)))
+        .await?;
+    let zones = crate::aggregates::host_zones(&aggregates);
+    let mut out: BTreeMap<String, Vec<ServiceRow>> = BTreeMap::new();
+    for s in services {
+        let zone = zones
+            .get(&s.host)
+            .cloned()
+            .unwrap_or_else(|| svc.conf.default_availability_zone.clone());
+        out.entry(zone).or_default().push(s);
+    }
+    Ok(out)
+}
+
 pub async fn list_availability_zones(_req: Req, svc: Svc) -> ApiResult {
-    let zone = svc.conf.default_availability_zone.clone();
-    let services = svc.read(|c| Ok(store::services::all(c)?)).await?;
-    let available = services.iter().any(|s| !s.disabled);
-    Ok(HttpResponse::Ok().json(json!({"availabilityZoneInfo": [
-        {"zoneName": zone, "zoneState": {"available": available}, "hosts": null}
-    ]})))
+    let zones = services_by_zone(&svc).await?;
+    let list: Vec<Value> = zones
+        .iter()
+        .map(|(zone, services)| {
+            let available = services.iter().any(|s| !s.disabled);
+            json!({"zoneName": zone, "zoneState": {"available": available}, "hosts": null})
+        })
+        .collect();
+    Ok(HttpResponse::Ok().json(json!({ "availabilityZoneInfo": list })))
 }
 
 pub async fn list_availability_zones_detail(req: Req, svc: Svc) -> ApiResult {
     req.ctx
         .require_admin("os_compute_api:os-availability-zone:detail")?;
-    let services = svc.read(|c| Ok(store::services::all(c)?)).await?;
-    let mut hosts = serde_json::Map::new();
-    for s in &services {
-        let entry = hosts.entry(s.host.clone()).or_insert_with(|| json!({}));
-        entry[&s.service_binary] = json!({
-            "available": !s.disabled && is_up(&svc, s),
-            "active": !s.disabled,
-            "updated_at": s.last_seen_up.map(iso_micros_naive),
-        });
+    let zones = services_by_zone(&svc).await?;
+    let mut list: Vec<Value> = Vec::new();
+    for (zone, services) in &zones {
+        let mut hosts = serde_json::Map::new();
+        for s in services {
+            let entry = hosts.entry(s.host.clone()).or_insert_with(|| json!({}));
+            entry[&s.service_binary] = json!({
+                "available": !s.disabled && is_up(&svc, s),
+                "active": !s.disabled,
+                "updated_at": s.last_seen_up.map(iso_micros_naive),
+            });
+        }
+        let available = services.iter().any(|s| !s.disabled);
+        list.push(json!({"zoneName": zone, "zoneState": {"available": available}, "hosts": hosts}));
     }
-    Ok(HttpResponse::Ok().json(json!({"availabilityZoneInfo": [
-        {"zoneName": svc.conf.default_availability_zone, "zoneState": {"available": true}, "hosts": hosts},
-        {"zoneName": svc.conf.internal_service_availability_zone, "zoneState": {"available": true}, "hosts": {}},
-    ]})))
+    list.push(json!({
+        "zoneName": svc.conf.internal_service_availability_zone,
+        "zoneState": {"available": true},
+        "hosts": {},
+    }));
+    Ok(HttpResponse::Ok().json(json!({ "availabilityZoneInfo": list })))
 }
 
 fn hypervisor_id(req: &Req, n: &ComputeNodeRow) -> Value {
@@ -182,10 +212,20 @@ fn service_view(req: &Req, svc: &Svc, s: &ServiceRow) -> Value {
     v
 }
 
-pub async fn list_services(req: Req, svc: Svc) -> ApiResult {
+/// `GET /os-services`, filtered by `host` and `binary`.
+pub async fn list_services(
+    req: Req,
+    svc: Svc,
+    query: web::Query<std::collections::HashMap<String, String>>,
+) -> ApiResult {
     req.ctx.require_admin("os_compute_api:os-services:list")?;
     let rows = svc.read(|c| Ok(store::services::all(c)?)).await?;
-    let list: Vec<Value> = rows.iter().map(|s| service_view(&req, &svc, s)).collect();
+    let wanted = |key: &str, value: &str| query.get(key).is_none_or(|v| v == value);
+    let list: Vec<Value> = rows
+        .iter()
+        .filter(|s| wanted("host", &s.host) && wanted("binary", &s.service_binary))
+        .map(|s| service_view(&req, &svc, s))
+        .collect();
     Ok(HttpResponse::Ok().json(json!({ "services": list })))
 }
 

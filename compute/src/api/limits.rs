@@ -24,7 +24,7 @@ fn shown(req: &Req) -> Vec<&'static str> {
         r.extend([
             "injected_files",
             "injected_file_content_bytes",
-            "injected_file_path_length",
+            "injected_file_path_bytes",
         ]);
     }
     r

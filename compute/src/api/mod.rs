@@ -2,13 +2,17 @@
 //! `/v2.1`, `/v2.1/{project_id}` and the legacy `/v2` prefixes), the
 //! microversion middleware, and one file per resource.
 
+pub mod aggregates;
 pub mod error;
 pub mod flavors;
 pub mod hosts;
+pub mod images;
 pub mod keypairs;
 pub mod limits;
 pub mod migrations;
+pub mod security_groups;
 pub mod server_actions;
+pub mod server_groups;
 pub mod server_metadata;
 pub mod server_tags;
 pub mod servers;
@@ -19,6 +23,7 @@ use crate::context::Context;
 use crate::ComputeService;
 use actix_web::body::MessageBody;
 use actix_web::dev::{Payload, ServiceRequest, ServiceResponse};
+use actix_web::http::header::{HeaderName, HeaderValue};
 use actix_web::middleware::{from_fn, Next};
 use actix_web::{web, FromRequest, HttpMessage, HttpRequest, HttpResponse, ResponseError};
 use compat_api::app::resource;
@@ -141,6 +146,22 @@ async fn microversions(
     Ok(res)
 }
 
+/// nova answers with its request id under its own name too; clients
+/// (Tempest's instance actions tests among them) read
+/// `x-compute-request-id`.
+async fn compute_request_id(
+    req: ServiceRequest,
+    next: Next<impl MessageBody + 'static>,
+) -> Result<ServiceResponse<actix_web::body::BoxBody>, actix_web::Error> {
+    let id = req.extensions().get::<RequestId>().map(|r| r.0.clone());
+    let mut res = next.call(req).await?.map_into_boxed_body();
+    if let Some(value) = id.and_then(|id| HeaderValue::from_str(&id).ok()) {
+        res.headers_mut()
+            .insert(HeaderName::from_static("x-compute-request-id"), value);
+    }
+    Ok(res)
+}
+
 pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.service(resource("/").route(web::get().to(versions::list_versions)))
         .service(resource("/v2.1").route(web::get().to(versions::show_v21)))
@@ -151,6 +172,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         cfg.service(
             web::scope(version)
                 .wrap(from_fn(microversions))
+                .wrap(from_fn(compute_request_id))
                 .configure(|s| routes(s, ""))
                 .configure(|s| routes(s, "/{project_id}")),
         );
@@ -200,6 +222,48 @@ fn routes(cfg: &mut web::ServiceConfig, p: &str) {
             .route(delete().to(server_tags::delete_tag)),
     )
     .service(r("/os-migrations").route(get().to(migrations::list_migrations)))
+    .service(
+        r("/images/{id}")
+            .route(get().to(images::show_image))
+            .route(delete().to(images::delete_image)),
+    )
+    .service(
+        r("/os-aggregates")
+            .route(get().to(aggregates::list_aggregates))
+            .route(post().to(aggregates::create_aggregate)),
+    )
+    .service(
+        r("/os-aggregates/{id}")
+            .route(get().to(aggregates::show_aggregate))
+            .route(put().to(aggregates::update_aggregate))
+            .route(delete().to(aggregates::delete_aggregate)),
+    )
+    .service(r("/os-aggregates/{id}/action").route(post().to(aggregates::aggregate_action)))
+    .service(
+        r("/os-server-groups")
+            .route(get().to(server_groups::list_server_groups))
+            .route(post().to(server_groups::create_server_group)),
+    )
+    .service(
+        r("/os-server-groups/{id}")
+            .route(get().to(server_groups::show_server_group))
+            .route(delete().to(server_groups::delete_server_group)),
+    )
+    .service(
+        r("/os-security-groups")
+            .route(get().to(security_groups::list_security_groups))
+            .route(post().to(security_groups::create_security_group)),
+    )
+    .service(
+        r("/os-security-groups/{id}")
+            .route(get().to(security_groups::show_security_group))
+            .route(put().to(security_groups::update_security_group))
+            .route(delete().to(security_groups::delete_security_group)),
+    )
+    .service(
+        r("/servers/{id}/os-security-groups")
+            .route(get().to(security_groups::list_server_security_groups)),
+    )
     .service(r("/servers/{id}/os-instance-actions").route(get().to(servers::list_instance_actions)))
     .service(
         r("/servers/{id}/os-instance-actions/{request_id}")

@@ -1,7 +1,8 @@
 //! `POST /servers/{id}/action`: one handler, dispatched on the action's key.
 
 use super::error::bad_request;
-use super::servers::{check_name, field, load_full, string};
+use super::servers::{access_ip, check_name, field, load_full, string};
+use super::views::{self, Extras};
 use super::{ApiResult, Req, Svc};
 use crate::agent::PowerAction;
 use crate::instances;
@@ -200,15 +201,51 @@ async fn rebuild(req: &Req, svc: &Arc<ComputeService>, id: &str, args: &Value) -
         key_name: gated(54, "key_name")?,
         user_data: gated(57, "user_data")?,
         hostname: gated(90, "hostname")?.flatten(),
-        access_ipv4: string(args, "accessIPv4")?,
-        access_ipv6: string(args, "accessIPv6")?,
+        access_ipv4: access_ip(args, "accessIPv4")?,
+        access_ipv6: access_ip(args, "accessIPv6")?,
     };
-    let (_, password) = svc.rebuild_server(&req.ctx, id, rebuild).await?;
-    let mut server = load_full(req, svc, id).await?;
+    let (inst, password) = svc.rebuild_server(&req.ctx, id, rebuild).await?;
+    let mut server = if req.at_least(75) {
+        load_full(req, svc, id).await?
+    } else {
+        rebuild_view(req, svc, &inst).await?
+    };
     if let (Some(p), Some(obj)) = (password, server.as_object_mut()) {
         obj.insert("adminPass".into(), json!(p));
     }
     Ok(HttpResponse::Accepted().json(json!({ "server": server })))
+}
+
+/// Before 2.75 a rebuild answers with the short server view and what a
+/// rebuild can change.
+async fn rebuild_view(
+    req: &Req,
+    svc: &Arc<ComputeService>,
+    inst: &crate::instances::Instance,
+) -> Result<Value, ApiError> {
+    let none = Extras {
+        image_properties: None,
+        scheduler_hints: None,
+        user_data: None,
+        launch_index: None,
+    };
+    let mut v = views::server(req, inst, false, &none);
+    if req.at_least(54) {
+        v["key_name"] = json!(inst.row.key_name);
+    }
+    if req.at_least(57) {
+        let id = inst.id().to_owned();
+        let extra = svc.read(move |c| instances::extra(c, &id)).await?;
+        v["user_data"] = json!(extra.user_data);
+    }
+    if req.at_least(71) {
+        let id = inst.id().to_owned();
+        let group = svc
+            .read(move |c| Ok(crate::store::server_groups::of_instance(c, &id)?))
+            .await?;
+        v["server_groups"] = json!(group.into_iter().collect::<Vec<_>>());
+    }
+    Ok(v)
 }
 
 /// `createImage`: 202; the image id in the body from 2.45, in `Location`

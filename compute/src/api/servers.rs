@@ -30,6 +30,32 @@ pub(super) fn string(body: &Map<String, Value>, key: &str) -> Result<Option<Stri
     }
 }
 
+/// `accessIPv4`/`accessIPv6`: an address of that family (stored in its
+/// canonical form, as nova does) or the empty string.
+pub(super) fn access_ip(body: &Map<String, Value>, key: &str) -> Result<Option<String>, ApiError> {
+    let Some(text) = string(body, key)? else {
+        return Ok(None);
+    };
+    if text.is_empty() {
+        return Ok(Some(text));
+    }
+    let canonical = if key == "accessIPv6" {
+        text.parse::<std::net::Ipv6Addr>()
+            .map(|a| a.to_string())
+            .ok()
+    } else {
+        text.parse::<std::net::Ipv4Addr>()
+            .map(|a| a.to_string())
+            .ok()
+    };
+    let family = if key == "accessIPv6" { "ipv6" } else { "ipv4" };
+    canonical.map(Some).ok_or_else(|| {
+        bad_request(format!(
+            "Invalid input for field/attribute {key}. Value: {text}. '{text}' is not a '{family}'"
+        ))
+    })
+}
+
 pub(super) fn check_name(name: &str) -> Result<(), ApiError> {
     if name.is_empty()
         || name.chars().count() > 255
@@ -288,8 +314,8 @@ fn parse_create(req: &Req, whole: &Value) -> Result<ServerCreate, ApiError> {
         networks: parse_networks(req, body)?,
         key_name: string(body, "key_name")?,
         availability_zone: string(body, "availability_zone")?,
-        access_ipv4: string(body, "accessIPv4")?,
-        access_ipv6: string(body, "accessIPv6")?,
+        access_ipv4: access_ip(body, "accessIPv4")?,
+        access_ipv6: access_ip(body, "accessIPv6")?,
         admin_pass: string(body, "adminPass")?,
         name,
         description,
@@ -673,8 +699,8 @@ pub async fn update_server(
         None
     };
     let (v4, v6) = (
-        string(&server, "accessIPv4")?,
-        string(&server, "accessIPv6")?,
+        access_ip(&server, "accessIPv4")?,
+        access_ip(&server, "accessIPv6")?,
     );
     let (ctx, id2) = (req.ctx.clone(), id.clone());
     let inst = svc

@@ -54,6 +54,10 @@ pub struct RequestSpec {
     pub group_policy: Option<String>,
     #[serde(default)]
     pub group_hosts: Vec<String>,
+    /// The server group, whose members' hosts are read again right before
+    /// each decision (`group_hosts` is then refreshed).
+    #[serde(default)]
+    pub group_id: Option<String>,
     /// Set for a move: the destination is recorded on this migration, and
     /// the instance stays on its source until the move finishes.
     #[serde(default)]

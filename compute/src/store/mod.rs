@@ -2,6 +2,7 @@
 //! plumbing of [`compat_api::db`]. One file per group of tables.
 
 pub mod actions;
+pub mod aggregates;
 pub mod flavors;
 pub mod instances;
 pub mod keypairs;
@@ -11,6 +12,7 @@ pub mod moves;
 pub mod nodes;
 pub mod quotas;
 pub mod schema;
+pub mod server_groups;
 pub mod services;
 
 pub use compat_api::db::{AnyConnection, Backend, Db, StoreError};
