@@ -37,9 +37,9 @@ fn host(i: usize) -> HostState {
             disk_gb: ((i * 31) % 1500) as i32,
         },
         instances: i % 50,
-        enabled: i % 97 != 0,
+        enabled: !i.is_multiple_of(97),
         up: true,
-        availability_zone: if i % 2 == 0 { "nova" } else { "az2" }.into(),
+        availability_zone: if i.is_multiple_of(2) { "nova" } else { "az2" }.into(),
         aggregate_metadata: BTreeMap::new(),
     }
 }
