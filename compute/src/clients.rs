@@ -371,6 +371,7 @@ impl NetworkApi for InProcessNetwork {
                         kind: "fixed".into(),
                         cidr: a.cidr,
                         gateway: a.gateway_ip,
+                        subnet_id: Some(a.subnet_id),
                     })
                     .collect(),
                 preserve_on_delete: false,

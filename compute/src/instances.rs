@@ -35,6 +35,8 @@ pub struct VifIp {
     pub kind: String,
     pub cidr: String,
     pub gateway: Option<String>,
+    #[serde(default)]
+    pub subnet_id: Option<String>,
 }
 
 /// A plugged network interface (nova's network info cache entry).

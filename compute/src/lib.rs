@@ -26,9 +26,11 @@ pub mod quotas;
 pub mod scheduler;
 pub mod server_actions;
 pub mod server_groups;
+pub mod server_interfaces;
 pub mod servers;
 pub mod states;
 pub mod store;
+pub mod usage;
 pub mod virt;
 
 use compat_api::bus::Bus;

@@ -357,5 +357,66 @@ def test_security_group_proxy_below_2_36(cloud: Cli, image: str):
     http("POST", f"{api}/servers/{server_id}/action", old, {"removeSecurityGroup": {"name": group["name"]}})
     assert http("DELETE", f"{api}/os-security-groups/{group['id']}", old).status == 202
     assert http("GET", f"{api}/os-security-groups/{group['id']}", old).status == 404
+    nets = http("GET", f"{api}/os-networks", old).body["networks"]
+    private = next(n for n in nets if n["label"] == "private")
+    assert http("GET", f"{api}/os-networks/{private['id']}", old).body["network"]["label"] == "private"
     new = {"X-Auth-Token": token, "OpenStack-API-Version": "compute 2.36"}
     assert http("GET", f"{api}/os-security-groups", new).status == 404
+    assert http("GET", f"{api}/os-networks", new).status == 404
+
+
+# --------------------------------------------------------------------------
+# interfaces, diagnostics, password, usage
+# --------------------------------------------------------------------------
+def test_add_and_remove_ports_and_networks(cloud: Cli, image: str):
+    name = boot(cloud, image)
+    port = cloud.json("port", "create", "--network", "private", unique("port"))
+    cloud.ok("server", "add", "port", name, port["id"])
+    assert cloud.json("port", "show", port["id"])["device_id"] == cloud.json("server", "show", name)["id"]
+    assert len(cloud.json("port", "list", "--server", name)) == 2
+    cloud.ok("server", "remove", "port", name, port["id"])
+    kept = cloud.json("port", "show", port["id"])
+    assert kept["device_id"] == "", "a port the user brought is kept, unbound"
+    assert len(cloud.json("port", "list", "--server", name)) == 1
+    cloud.ok("server", "add", "network", name, "private")
+    ports = cloud.json("port", "list", "--server", name)
+    assert len(ports) == 2
+    cloud.ok("server", "remove", "network", name, "private")
+    assert cloud.json("port", "list", "--server", name) == [], "ports nova made are deleted"
+    r = cloud.fails("server", "remove", "port", name, port["id"])
+    assert "not attached" in r.stderr
+
+
+def test_interfaces_diagnostics_password_over_http(cloud: Cli, image: str):
+    name = boot(cloud, image)
+    server_id = cloud.json("server", "show", name)["id"]
+    token = cloud.json("token", "issue")["id"]
+    base = f"{cloud.server.compute_url}/v2.1/servers/{server_id}"
+    h = {"X-Auth-Token": token, "OpenStack-API-Version": "compute 2.70"}
+    listed = http("GET", f"{base}/os-interface", h).body["interfaceAttachments"]
+    assert len(listed) == 1 and listed[0]["port_state"] == "ACTIVE" and listed[0]["tag"] is None
+    assert listed[0]["fixed_ips"][0]["subnet_id"]
+    shown = http("GET", f"{base}/os-interface/{listed[0]['port_id']}", h).body["interfaceAttachment"]
+    assert shown["mac_addr"] == listed[0]["mac_addr"]
+    d = http("GET", f"{base}/diagnostics", {**h, "OpenStack-API-Version": "compute 2.48"})
+    assert d.status == 200, d.body
+    assert d.body["state"] == "running" and d.body["num_nics"] == 1
+    assert d.body["memory_details"]["maximum"] == 512
+    old = http("GET", f"{base}/diagnostics", {**h, "OpenStack-API-Version": "compute 2.1"})
+    assert old.status == 200 and "tap0_rx" in old.body
+    r = http("GET", f"{base}/os-server-password", h)
+    assert r.status == 200 and r.body == {"password": ""}
+    assert http("DELETE", f"{base}/os-server-password", h).status == 204
+
+
+def test_usage_list_and_show(cloud: Cli, image: str):
+    name = boot(cloud, image)
+    time.sleep(1)
+    listed = cloud.json("usage", "list")
+    assert listed, "the admin project has servers"
+    # The JSON formatter gives the server usages themselves.
+    assert name in [s["name"] for s in listed[0]["Servers"]]
+    project = cloud.json("project", "show", "admin")["id"]
+    shown = cloud.json("usage", "show", "--project", project)
+    assert name in [s["name"] for s in shown["Servers"]]
+    assert float(shown["RAM MB-Hours"]) > 0

@@ -18,6 +18,7 @@ use serde::{Deserialize, Serialize};
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 
+pub mod calls;
 mod moves;
 pub mod tasks;
 
@@ -147,6 +148,9 @@ impl Agent {
 
     async fn handle(self: Arc<Self>, m: Message) {
         let ctx = Context::from_value(&m.context);
+        if let Some(answer) = self.answer(&ctx, &m).await {
+            return self.svc.bus.reply(&m, answer);
+        }
         let result = match m.method.as_str() {
             "build_and_run_instance" => match m.args::<BuildRequest>() {
                 Ok(req) => {
@@ -379,14 +383,22 @@ impl Agent {
 
     async fn deallocate_networks(&self, vifs: &[Vif]) {
         for vif in vifs {
-            let result = if vif.preserve_on_delete {
-                self.svc.network.unbind_port(&vif.port_id).await
-            } else {
-                self.svc.network.delete_port(&vif.port_id).await
-            };
-            if let Err(e) = result {
-                tracing::warn!("cannot release port {}: {e}", vif.port_id);
-            }
+            self.release_port(&vif.port_id, vif.preserve_on_delete)
+                .await;
+        }
+    }
+
+    /// A port the user brought is unbound and kept; one made for the
+    /// instance is deleted.
+    async fn release_port(&self, port_id: &str, preserve: bool) {
+        let net = &self.svc.network;
+        let result = if preserve {
+            net.unbind_port(port_id).await
+        } else {
+            net.delete_port(port_id).await
+        };
+        if let Err(e) = result {
+            tracing::warn!("{}: cannot release port {port_id}: {e}", self.host);
         }
     }
 

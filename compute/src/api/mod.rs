@@ -7,15 +7,19 @@ pub mod error;
 pub mod flavors;
 pub mod hosts;
 pub mod images;
+pub mod interfaces;
 pub mod keypairs;
 pub mod limits;
 pub mod migrations;
+pub mod networks;
 pub mod security_groups;
 pub mod server_actions;
 pub mod server_groups;
 pub mod server_metadata;
+pub mod server_password;
 pub mod server_tags;
 pub mod servers;
+pub mod usage;
 pub mod versions;
 pub mod views;
 
@@ -222,6 +226,26 @@ fn routes(cfg: &mut web::ServiceConfig, p: &str) {
             .route(delete().to(server_tags::delete_tag)),
     )
     .service(r("/os-migrations").route(get().to(migrations::list_migrations)))
+    .service(r("/os-simple-tenant-usage").route(get().to(usage::list_usage)))
+    .service(r("/os-networks").route(get().to(networks::list_networks)))
+    .service(r("/os-networks/{id}").route(get().to(networks::show_network)))
+    .service(r("/os-simple-tenant-usage/{project}").route(get().to(usage::show_usage)))
+    .service(
+        r("/servers/{id}/os-interface")
+            .route(get().to(interfaces::list_interfaces))
+            .route(post().to(interfaces::create_interface)),
+    )
+    .service(
+        r("/servers/{id}/os-interface/{port_id}")
+            .route(get().to(interfaces::show_interface))
+            .route(delete().to(interfaces::delete_interface)),
+    )
+    .service(r("/servers/{id}/diagnostics").route(get().to(interfaces::show_diagnostics)))
+    .service(
+        r("/servers/{id}/os-server-password")
+            .route(get().to(server_password::show_password))
+            .route(delete().to(server_password::clear_password)),
+    )
     .service(
         r("/images/{id}")
             .route(get().to(images::show_image))

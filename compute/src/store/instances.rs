@@ -170,3 +170,26 @@ pub fn list(c: &mut Conn, q: &ListQuery) -> R<Vec<InstanceRow>> {
     }
     Ok(query.load(c)?)
 }
+
+/// Instances that existed at some time in `[start, end]` (deleted ones
+/// included), oldest first: what usage reports count.
+pub fn existing_between(
+    c: &mut Conn,
+    project_id: Option<&str>,
+    start: i64,
+    end: i64,
+) -> R<Vec<InstanceRow>> {
+    let mut q = instances::table
+        .select(InstanceRow::as_select())
+        .filter(instances::created_at.le(end))
+        .filter(
+            instances::deleted_at
+                .is_null()
+                .or(instances::deleted_at.ge(start)),
+        )
+        .into_boxed();
+    if let Some(p) = project_id {
+        q = q.filter(instances::project_id.eq(p.to_owned()));
+    }
+    Ok(q.order((instances::created_at, instances::id)).load(c)?)
+}

@@ -3,8 +3,11 @@
 //! configurable build time and hosts where builds fail, to exercise the
 //! scheduler's retries and the error paths.
 
-use super::{DiskStream, Driver, DriverError, DriverResult, GuestInfo, GuestSpec, NodeResources};
+use super::{
+    Diagnostics, DiskStream, Driver, DriverError, DriverResult, GuestInfo, GuestSpec, NodeResources,
+};
 use crate::config::{FakeDriverConfig, FakeHost};
+use crate::instances::Vif;
 use crate::states::power;
 use futures_util::future::BoxFuture;
 use std::collections::HashMap;
@@ -17,6 +20,11 @@ struct Guest {
     console: String,
     /// Stands for the root disk: what a snapshot uploads.
     disk: String,
+    vcpus: i32,
+    memory_mb: i32,
+    root_gb: i32,
+    macs: Vec<String>,
+    booted: std::time::Instant,
     admin_password: Option<String>,
 }
 
@@ -88,6 +96,11 @@ impl FakeDriver {
                 power_state,
                 console,
                 disk,
+                vcpus: spec.vcpus,
+                memory_mb: spec.memory_mb,
+                root_gb: spec.root_gb,
+                macs: spec.vifs.iter().map(|v| v.mac.clone()).collect(),
+                booted: std::time::Instant::now(),
                 admin_password: spec.admin_password.clone(),
             },
         );
@@ -231,6 +244,57 @@ impl Driver for FakeDriver {
             None => Err(DriverError::NotFound(id.to_owned())),
         };
         ready(result)
+    }
+
+    fn attach_interface<'a>(
+        &'a self,
+        id: &'a str,
+        vif: &'a Vif,
+    ) -> BoxFuture<'a, DriverResult<()>> {
+        let mut guests = self.guests();
+        let result = match guests.get_mut(id) {
+            Some(g) => {
+                g.macs.push(vif.mac.clone());
+                g.console.push_str(&format!("eth: {} attached\n", vif.mac));
+                Ok(())
+            }
+            None => Err(DriverError::NotFound(id.to_owned())),
+        };
+        ready(result)
+    }
+
+    fn detach_interface<'a>(
+        &'a self,
+        id: &'a str,
+        vif: &'a Vif,
+    ) -> BoxFuture<'a, DriverResult<()>> {
+        let mut guests = self.guests();
+        let result = match guests.get_mut(id) {
+            Some(g) => {
+                g.macs.retain(|m| m != &vif.mac);
+                Ok(())
+            }
+            None => Err(DriverError::NotFound(id.to_owned())),
+        };
+        ready(result)
+    }
+
+    fn diagnostics(&self, id: &str) -> DriverResult<Diagnostics> {
+        let guests = self.guests();
+        let g = guests
+            .get(id)
+            .ok_or_else(|| DriverError::NotFound(id.to_owned()))?;
+        Ok(Diagnostics {
+            state: power::name(g.power_state).to_owned(),
+            driver: "fake".into(),
+            hypervisor: "fake".into(),
+            hypervisor_os: "fake-os".into(),
+            uptime_s: g.booted.elapsed().as_secs() as i64,
+            num_cpus: g.vcpus,
+            memory_mb: g.memory_mb,
+            nics: g.macs.clone(),
+            disk_gb: g.root_gb,
+        })
     }
 
     fn get_info(&self, id: &str) -> DriverResult<GuestInfo> {

@@ -52,6 +52,22 @@ pub struct GuestSpec {
     pub metadata: Value,
 }
 
+/// What `diagnostics` reports of a guest (nova's standard diagnostics).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Diagnostics {
+    /// `running`, `paused`, `shutdown`, ... (power state names).
+    pub state: String,
+    pub driver: String,
+    pub hypervisor: String,
+    pub hypervisor_os: String,
+    pub uptime_s: i64,
+    pub num_cpus: i32,
+    pub memory_mb: i32,
+    /// MAC addresses of the guest's interfaces.
+    pub nics: Vec<String>,
+    pub disk_gb: i32,
+}
+
 /// A guest as the hypervisor sees it.
 #[derive(Debug, Clone, PartialEq)]
 pub struct GuestInfo {
@@ -116,6 +132,15 @@ pub trait Driver: Send + Sync {
         id: &'a str,
         password: &'a str,
     ) -> BoxFuture<'a, DriverResult<()>>;
+
+    /// Plugs one more interface into a guest.
+    fn attach_interface<'a>(&'a self, id: &'a str, vif: &'a Vif)
+        -> BoxFuture<'a, DriverResult<()>>;
+
+    fn detach_interface<'a>(&'a self, id: &'a str, vif: &'a Vif)
+        -> BoxFuture<'a, DriverResult<()>>;
+
+    fn diagnostics(&self, id: &str) -> DriverResult<Diagnostics>;
 
     fn get_info(&self, id: &str) -> DriverResult<GuestInfo>;
 
