@@ -21,9 +21,7 @@ pub fn limits(
 }
 
 pub fn defaults(c: &mut Conn, conf: &ComputeConfig) -> Result<BTreeMap<String, i64>> {
-    let mut out: BTreeMap<String, i64> = conf.quotas.clone();
-    out.extend(store::quotas::of_class(c, "default")?);
-    Ok(out)
+    class_limits(c, conf, "default")
 }
 
 /// What a project uses of the counted resources.
@@ -130,6 +128,50 @@ pub fn update(
         store::quotas::set(c, project_id, &res, limit)?;
     }
     limits(c, conf, project_id)
+}
+
+/// The limits of a quota class: `[quota]` overridden by what was set for
+/// it. Only the `default` class applies to projects (as in nova).
+pub fn class_limits(
+    c: &mut Conn,
+    conf: &ComputeConfig,
+    class: &str,
+) -> Result<BTreeMap<String, i64>> {
+    let mut out: BTreeMap<String, i64> = conf.quotas.clone();
+    out.extend(store::quotas::of_class(c, class)?);
+    Ok(out)
+}
+
+/// `PUT /os-quota-class-sets/{class}` (admin).
+pub fn update_class(
+    c: &mut Conn,
+    ctx: &Context,
+    conf: &ComputeConfig,
+    class: &str,
+    values: BTreeMap<String, i64>,
+) -> Result<BTreeMap<String, i64>> {
+    ctx.require_admin("os_compute_api:os-quota-class-sets:update")?;
+    if class.is_empty() || class.chars().count() > 255 {
+        return Err(Error::bad_request(
+            "The quota class name must be 1-255 characters.",
+        ));
+    }
+    for (res, limit) in &values {
+        if !conf.quotas.contains_key(res) {
+            return Err(Error::bad_request(format!(
+                "Bad key(s) {res} in quota_class_set"
+            )));
+        }
+        if *limit < -1 {
+            return Err(Error::bad_request(format!(
+                "Quota limit {limit} for {res} must be -1 or greater."
+            )));
+        }
+    }
+    for (res, limit) in values {
+        store::quotas::set_class(c, class, &res, limit)?;
+    }
+    class_limits(c, conf, class)
 }
 
 pub fn reset(c: &mut Conn, ctx: &Context, project_id: &str) -> Result<()> {

@@ -420,3 +420,20 @@ def test_usage_list_and_show(cloud: Cli, image: str):
     shown = cloud.json("usage", "show", "--project", project)
     assert name in [s["name"] for s in shown["Servers"]]
     assert float(shown["RAM MB-Hours"]) > 0
+
+
+def test_default_quota_class(cloud: Cli):
+    cloud.ok("quota", "set", "--default", "--key-pairs", "77")
+    try:
+        rows = cloud.json("quota", "show", "--default")
+        assert {r["Resource"]: r["Limit"] for r in rows}["key-pairs"] == 77
+        token = cloud.json("token", "issue")["id"]
+        h = {"X-Auth-Token": token, "OpenStack-API-Version": "compute 2.57"}
+        r = http("GET", f"{cloud.server.compute_url}/v2.1/os-quota-class-sets/default", h)
+        assert r.status == 200 and r.body["quota_class_set"]["key_pairs"] == 77
+        assert r.body["quota_class_set"]["id"] == "default"
+        r = http("PUT", f"{cloud.server.compute_url}/v2.1/os-quota-class-sets/default", h,
+                 {"quota_class_set": {"no_such_thing": 1}})
+        assert r.status == 400
+    finally:
+        cloud.ok("quota", "set", "--default", "--key-pairs", "100")

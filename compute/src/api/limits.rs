@@ -6,6 +6,7 @@ use crate::quotas;
 use actix_web::{web, HttpRequest, HttpResponse};
 use compat_api::body::JsonBody;
 use compat_api::query::Query;
+use compat_api::ApiError;
 use serde_json::{json, Map, Value};
 use std::collections::BTreeMap;
 
@@ -109,18 +110,12 @@ pub async fn show_quota_defaults(req: Req, svc: Svc, path: web::Path<(String,)>)
     Ok(HttpResponse::Ok().json(quota_set(&req, &project, &limits, None)))
 }
 
-pub async fn update_quota_set(
-    req: Req,
-    svc: Svc,
-    path: web::Path<(String,)>,
-    body: JsonBody<Value>,
-) -> ApiResult {
-    let project = path.into_inner().0;
-    let body = body.into_inner();
+/// The limits of an update body under `key`, and its `force` flag.
+fn requested_limits(body: &Value, key: &str) -> Result<(BTreeMap<String, i64>, bool), ApiError> {
     let set = body
-        .get("quota_set")
+        .get(key)
         .and_then(Value::as_object)
-        .ok_or_else(|| bad_request("Invalid input for field/attribute quota_set."))?;
+        .ok_or_else(|| bad_request(format!("Invalid input for field/attribute {key}.")))?;
     let mut values = BTreeMap::new();
     let mut force = false;
     for (k, v) in set {
@@ -136,6 +131,17 @@ pub async fn update_quota_set(
         let n = v.as_i64().or_else(|| v.as_str().and_then(|s| s.parse().ok())).ok_or_else(|| bad_request(format!("Invalid input for field/attribute {k}. Value: {v}. {v} is not of type 'integer'")))?;
         values.insert(k.clone(), n);
     }
+    Ok((values, force))
+}
+
+pub async fn update_quota_set(
+    req: Req,
+    svc: Svc,
+    path: web::Path<(String,)>,
+    body: JsonBody<Value>,
+) -> ApiResult {
+    let project = path.into_inner().0;
+    let (values, force) = requested_limits(&body.0, "quota_set")?;
     let (ctx, conf, p) = (req.ctx.clone(), svc.conf.clone(), project.clone());
     let limits = svc
         .write(move |c| quotas::update(c, &ctx, &conf, &p, values, force))
@@ -145,6 +151,44 @@ pub async fn update_quota_set(
         m.remove("id");
     }
     Ok(HttpResponse::Ok().json(body))
+}
+
+/// A quota class set: the resources of the microversion, under `key`.
+fn class_set(req: &Req, class: Option<&str>, limits: &BTreeMap<String, i64>) -> Value {
+    let mut body = quota_set(req, class.unwrap_or_default(), limits, None);
+    let mut m = body["quota_set"].take();
+    if class.is_none() {
+        if let Some(o) = m.as_object_mut() {
+            o.remove("id");
+        }
+    }
+    json!({ "quota_class_set": m })
+}
+
+pub async fn show_quota_class_set(req: Req, svc: Svc, path: web::Path<(String,)>) -> ApiResult {
+    req.ctx
+        .require_admin("os_compute_api:os-quota-class-sets:show")?;
+    let class = path.into_inner().0;
+    let (conf, c2) = (svc.conf.clone(), class.clone());
+    let limits = svc
+        .read(move |c| quotas::class_limits(c, &conf, &c2))
+        .await?;
+    Ok(HttpResponse::Ok().json(class_set(&req, Some(&class), &limits)))
+}
+
+pub async fn update_quota_class_set(
+    req: Req,
+    svc: Svc,
+    path: web::Path<(String,)>,
+    body: JsonBody<Value>,
+) -> ApiResult {
+    let class = path.into_inner().0;
+    let (values, _) = requested_limits(&body.0, "quota_class_set")?;
+    let (ctx, conf) = (req.ctx.clone(), svc.conf.clone());
+    let limits = svc
+        .write(move |c| quotas::update_class(c, &ctx, &conf, &class, values))
+        .await?;
+    Ok(HttpResponse::Ok().json(class_set(&req, None, &limits)))
 }
 
 pub async fn delete_quota_set(req: Req, svc: Svc, path: web::Path<(String,)>) -> ApiResult {

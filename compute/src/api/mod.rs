@@ -337,6 +337,11 @@ fn routes(cfg: &mut web::ServiceConfig, p: &str) {
     )
     .service(r("/os-quota-sets/{project}/defaults").route(get().to(limits::show_quota_defaults)))
     .service(r("/os-quota-sets/{project}/detail").route(get().to(limits::show_quota_detail)))
+    .service(
+        r("/os-quota-class-sets/{class}")
+            .route(get().to(limits::show_quota_class_set))
+            .route(put().to(limits::update_quota_class_set)),
+    )
     .service(r("/os-availability-zone").route(get().to(hosts::list_availability_zones)))
     .service(
         r("/os-availability-zone/detail").route(get().to(hosts::list_availability_zones_detail)),
