@@ -116,3 +116,48 @@ def test_concurrent_boots_fill_the_hosts_exactly_and_leak_nothing(cloud: Cli, tm
     limits = http("GET", f"{base}/limits", headers).body["limits"]["absolute"]
     assert limits["totalInstancesUsed"] == 0
     assert limits["totalRAMUsed"] == 0 and limits["totalCoresUsed"] == 0
+
+
+# --------------------------------------------------------------------------
+# build failures: retries on other hosts, then ERROR
+# --------------------------------------------------------------------------
+@pytest.fixture(scope="module")
+def flaky(tmp_path_factory):
+    srv = Server(
+        tmp_path_factory.mktemp("flaky"),
+        extra_config="\n[fake_driver]\nhosts = bad1, bad2, good1\nfail_spawn_hosts = bad1, bad2\n"
+                     "[scheduler]\nmax_attempts = 3\n",
+    )
+    try:
+        srv.start()
+        own = srv.workdir / "clients-clouds.yaml"
+        shutil.copy(srv.data_dir / "clouds.yaml", own)
+        yield Cli(server=srv, clouds_yaml=own)
+    finally:
+        srv.stop()
+
+
+def test_failed_builds_are_retried_elsewhere_then_fail(flaky: Cli, tmp_path):
+    disk = tmp_path / "disk.img"
+    disk.write_bytes(b"\0" * 4096)
+    image = unique("img")
+    flaky.ok("image", "create", "--file", str(disk), "--disk-format", "raw",
+             "--container-format", "bare", image)
+    # Three hosts, two failing, three attempts: every boot ends on good1.
+    for _ in range(3):
+        shown = flaky.json("server", "create", "--image", image, "--flavor", "m1.tiny",
+                           "--network", "private", "--wait", unique("vm"))
+        assert shown["status"] == "ACTIVE" and shown["OS-EXT-SRV-ATTR:host"] == "good1"
+    # With good1 disabled only failing hosts remain: retries run out.
+    flaky.ok("compute", "service", "set", "--disable", "good1", "nova-compute")
+    name = unique("vm")
+    flaky.fails("server", "create", "--image", image, "--flavor", "m1.tiny",
+                "--network", "private", "--wait", name)
+    shown = flaky.json("server", "show", name)
+    assert shown["status"] == "ERROR"
+    assert "Exceeded maximum number of retries" in shown["fault"]["message"]
+    # The failed attempts left no port and no allocation behind.
+    assert flaky.json("port", "list", "--server", name) == []
+    for node, hyp in hypervisors(flaky).items():
+        expected = 3 if node == "good1" else 0
+        assert hyp["running_vms"] == expected, (node, hyp)
