@@ -252,6 +252,9 @@ impl ComputeService {
             let migration_id = spec.migration_id.clone();
             let outcome = self
                 .write(move |c| {
+                    // Instance first, then node: the only order any
+                    // transaction takes both in.
+                    crate::store::instances::lock(c, &consumer)?;
                     let outcome = claims::claim(c, &node_id, &consumer, want)?;
                     if !matches!(outcome, ClaimOutcome::Claimed(_)) {
                         return Ok(outcome);

@@ -182,6 +182,23 @@ pub fn visible(c: &mut Conn, ctx: &crate::context::Context, id: &str) -> Result<
     }
 }
 
+/// [`visible`], locked for the rest of a write transaction (see
+/// [`store::instances::lock`]; call it first).
+pub fn visible_for_update(
+    c: &mut Conn,
+    ctx: &crate::context::Context,
+    id: &str,
+) -> Result<Instance> {
+    store::instances::lock(c, id)?;
+    visible(c, ctx, id)
+}
+
+/// [`load`], locked for the rest of a write transaction (call it first).
+pub fn load_for_update(c: &mut Conn, id: &str) -> Result<Instance> {
+    store::instances::lock(c, id)?;
+    load(c, id)
+}
+
 /// Any instance, deleted or not (agents, the conductor).
 pub fn load(c: &mut Conn, id: &str) -> Result<Instance> {
     store::instances::get(c, id)?

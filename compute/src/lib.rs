@@ -149,7 +149,7 @@ impl ComputeService {
         let id = id.to_owned();
         let changed = self
             .write(move |c| {
-                let mut inst = instances::load(c, &id)?;
+                let mut inst = instances::load_for_update(c, &id)?;
                 let old = (inst.row.vm_state.clone(), inst.row.task_state.clone());
                 if !f(&mut inst) {
                     return Ok(None);

@@ -249,7 +249,7 @@ impl ComputeService {
             "removeSecurityGroup"
         };
         self.write(move |c| {
-            let mut inst = instances::visible(c, &ctx2, &id2)?;
+            let mut inst = instances::visible_for_update(c, &ctx2, &id2)?;
             actions::record(c, &ctx2, &id2, action)?;
             inst.security_groups.retain(|g| g != &group_name);
             if add {

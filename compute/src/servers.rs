@@ -503,7 +503,7 @@ impl ComputeService {
         let (ctx2, id2) = (ctx.clone(), id.to_owned());
         let inst = self
             .write(move |c| {
-                let mut inst = instances::visible(c, &ctx2, &id2)?;
+                let mut inst = instances::visible_for_update(c, &ctx2, &id2)?;
                 check_unlocked(&ctx2, &inst)?;
                 actions::record(c, &ctx2, &id2, "delete")?;
                 inst.row.task_state = Some(task::DELETING.into());
@@ -581,7 +581,7 @@ impl ComputeService {
         let (ctx2, id2) = (ctx.clone(), id.to_owned());
         let (inst, old, out) = self
             .write(move |c| {
-                let mut inst = instances::visible(c, &ctx2, &id2)?;
+                let mut inst = instances::visible_for_update(c, &ctx2, &id2)?;
                 check_unlocked(&ctx2, &inst)?;
                 if !step.vm_states.contains(&inst.row.vm_state.as_str()) {
                     let state = inst.row.vm_state.clone();
@@ -653,7 +653,7 @@ impl ComputeService {
     ) -> Result<()> {
         let (ctx2, id2) = (ctx.clone(), id.to_owned());
         self.write(move |c| {
-            let mut inst = instances::visible(c, &ctx2, &id2)?;
+            let mut inst = instances::visible_for_update(c, &ctx2, &id2)?;
             if lock {
                 actions::record(c, &ctx2, &id2, "lock")?;
                 if inst.row.locked_by.is_none() {
@@ -763,7 +763,7 @@ impl ComputeService {
     ) -> Result<T> {
         let (ctx, id) = (ctx.clone(), id.to_owned());
         self.write(move |c| {
-            let mut inst = instances::visible(c, &ctx, &id)?;
+            let mut inst = instances::visible_for_update(c, &ctx, &id)?;
             if !states.contains(&inst.row.vm_state.as_str()) {
                 let state = inst.row.vm_state.clone();
                 return Err(Error::invalid_state(action, &id, "vm_state", &state));

@@ -21,7 +21,7 @@ pub async fn show_password(req: Req, svc: Svc, path: web::Path<(String,)>) -> Ap
 pub async fn clear_password(req: Req, svc: Svc, path: web::Path<(String,)>) -> ApiResult {
     let (ctx, id) = (req.ctx.clone(), path.into_inner().0);
     svc.write(move |c| {
-        instances::visible(c, &ctx, &id)?;
+        instances::visible_for_update(c, &ctx, &id)?;
         let mut extra = instances::extra(c, &id)?;
         extra.admin_password = None;
         store::instances::update_extra(c, &extra)?;

@@ -705,7 +705,7 @@ pub async fn update_server(
     let (ctx, id2) = (req.ctx.clone(), id.clone());
     let inst = svc
         .write(move |c| {
-            let mut inst = instances::visible(c, &ctx, &id2)?;
+            let mut inst = instances::visible_for_update(c, &ctx, &id2)?;
             if let Some(n) = name {
                 inst.row.name = n;
             }

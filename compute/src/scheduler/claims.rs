@@ -28,8 +28,9 @@ fn add(total: &mut Resources, a: &AllocationRow) {
 }
 
 /// Claims `want` on `node_id` for `consumer_id`. Runs inside the caller's
-/// transaction and must come first in it: on MySQL the first plain read
-/// fixes the transaction's snapshot, which has to be taken after the lock.
+/// transaction before any plain read in it (only other row locks may come
+/// first): on MySQL the first plain read fixes the transaction's snapshot,
+/// which has to be taken after the lock.
 pub fn claim(c: &mut Conn, node_id: &str, consumer_id: &str, want: Resources) -> R<ClaimOutcome> {
     if !store::nodes::lock_for_claim(c, node_id)? {
         return Ok(ClaimOutcome::Gone);

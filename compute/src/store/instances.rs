@@ -29,6 +29,18 @@ pub fn insert(c: &mut Conn, row: &InstanceRow, extra: &InstanceExtraRow) -> R<()
     Ok(())
 }
 
+/// Takes the instance's row lock for the rest of the transaction, so a
+/// read-modify-write cannot lose a concurrent one (MySQL's repeatable
+/// read and PostgreSQL's read committed both would). Must be the first
+/// statement of the transaction: on MySQL the first plain read fixes the
+/// snapshot, which has to come after the lock. SQLite serialises writers.
+pub fn lock(c: &mut Conn, id: &str) -> R<()> {
+    diesel::update(instances::table.find(id))
+        .set(instances::updated_at.eq(instances::updated_at))
+        .execute(c)?;
+    Ok(())
+}
+
 pub fn update(c: &mut Conn, row: &InstanceRow) -> R<()> {
     diesel::update(instances::table.find(&row.id))
         .set(row)
