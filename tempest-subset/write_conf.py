@@ -303,8 +303,8 @@ COMPUTE_FEATURES = {
     # injected files (personality, removed in 2.57) are not supported
     "personality": False,
     "enable_instance_password": True,
-    # no os-interface API
-    "interface_attach": False,
+    # os-interface: attach a port or a network, detach
+    "interface_attach": True,
     # no console proxies (Tempest 47 has no rdp_console option any more)
     "vnc_console": False,
     "spice_console": False,

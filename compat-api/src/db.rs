@@ -53,6 +53,25 @@ pub enum StoreError {
     Task(String),
 }
 
+/// Errors that tell whether their transaction is worth running again.
+pub trait Transient {
+    fn is_transient(&self) -> bool;
+}
+
+impl Transient for StoreError {
+    /// A deadlock (MySQL) or serialization failure (PostgreSQL): the
+    /// database rolled the transaction back and it may well succeed again.
+    fn is_transient(&self) -> bool {
+        matches!(
+            self,
+            StoreError::Query(DieselError::DatabaseError(
+                DatabaseErrorKind::SerializationFailure,
+                _
+            ))
+        )
+    }
+}
+
 impl StoreError {
     pub fn is_unique_violation(&self) -> bool {
         matches!(
@@ -246,6 +265,36 @@ impl Db {
         tokio::task::spawn_blocking(move || db.write_sync(f))
             .await
             .map_err(|e| StoreError::Task(e.to_string()))?
+    }
+
+    /// [`Db::write`], run again when the database gave up on it for a
+    /// deadlock or a serialization failure (concurrent writers on MySQL or
+    /// PostgreSQL), at most `WRITE_ATTEMPTS` times in all. `f` runs once
+    /// per attempt, each in a fresh transaction.
+    pub async fn write_retrying<R, E>(
+        &self,
+        f: impl Fn(&mut AnyConnection) -> Result<R, E> + Send + Sync + 'static,
+    ) -> Result<R, E>
+    where
+        R: Send + 'static,
+        E: From<StoreError> + From<DieselError> + Transient + Send + 'static,
+    {
+        const WRITE_ATTEMPTS: u32 = 4;
+        let f = Arc::new(f);
+        let mut attempt = 1;
+        loop {
+            let g = f.clone();
+            match self.write(move |c| g(c)).await {
+                Err(e) if e.is_transient() && attempt < WRITE_ATTEMPTS => {
+                    tracing::info!(
+                        "transaction rolled back by the database, attempt {attempt}: retrying"
+                    );
+                    tokio::time::sleep(std::time::Duration::from_millis(5 << attempt)).await;
+                    attempt += 1;
+                }
+                result => return result,
+            }
+        }
     }
 }
 

@@ -180,6 +180,16 @@ pub fn reset(c: &mut Conn, ctx: &Context, project_id: &str) -> Result<()> {
     Ok(())
 }
 
+/// Too many metadata items for the limit (-1: none) is nova's 403.
+pub fn check_metadata_count(limit: i64, count: usize) -> Result<()> {
+    if limit >= 0 && count as i64 > limit {
+        return Err(Error::OverQuota(format!(
+            "Maximum number of metadata items exceeds {limit}"
+        )));
+    }
+    Ok(())
+}
+
 impl crate::ComputeService {
     /// The project's `metadata_items` limit (-1 for none).
     pub async fn metadata_limit(&self, ctx: &Context) -> Result<i64> {

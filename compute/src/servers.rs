@@ -153,6 +153,7 @@ impl ComputeService {
                     other => other,
                 })?
         };
+        quotas::check_metadata_count(self.metadata_limit(ctx).await?, req.metadata.len())?;
         let snapshot = flavor.snapshot();
         let image_properties = self.check_image(ctx, &req.image_ref, &snapshot).await?;
         let networks = self

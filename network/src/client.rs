@@ -190,8 +190,8 @@ impl NetworkClient for InProcess {
             ..Default::default()
         };
         self.0
-            .write(Caller::admin(), move |c, ctx| {
-                ports::update(c, ctx, &id, req, None).map(|_| ())
+            .write_retrying(Caller::admin(), move |c, ctx| {
+                ports::update(c, ctx, &id, req.clone(), None).map(|_| ())
             })
             .await
     }
@@ -212,7 +212,7 @@ impl NetworkClient for InProcess {
         };
         let port = self
             .0
-            .write(caller, move |c, ctx| ports::create(c, ctx, req))
+            .write_retrying(caller, move |c, ctx| ports::create(c, ctx, req.clone()))
             .await?;
         Ok(port.row.id)
     }
@@ -225,8 +225,8 @@ impl NetworkClient for InProcess {
             ..Default::default()
         };
         self.0
-            .write(Caller::admin(), move |c, ctx| {
-                let port = ports::update(c, ctx, &id, req, None)?;
+            .write_retrying(Caller::admin(), move |c, ctx| {
+                let port = ports::update(c, ctx, &id, req.clone(), None)?;
                 let network = crate::networks::visible(c, ctx.caller, &port.row.network_id)?;
                 let subnets = subnets::of_network(c, &network.id)?;
                 let addresses = port
@@ -260,7 +260,7 @@ impl NetworkClient for InProcess {
     async fn delete_port(&self, port_id: &str) -> Result<()> {
         let id = port_id.to_owned();
         self.0
-            .write(Caller::admin(), move |c, _| ports::delete_unchecked(c, &id))
+            .write_retrying(Caller::admin(), move |c, _| ports::delete_unchecked(c, &id))
             .await
     }
 

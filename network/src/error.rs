@@ -99,3 +99,9 @@ impl Error {
         Error::Forbidden(format!("({action}) is disallowed by policy"))
     }
 }
+
+impl compat_api::db::Transient for Error {
+    fn is_transient(&self) -> bool {
+        matches!(self, Error::Store(s) if s.is_transient())
+    }
+}

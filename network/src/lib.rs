@@ -85,6 +85,28 @@ impl NetworkService {
             .await
     }
 
+    /// [`NetworkService::write`] for operations that concurrent writers
+    /// make deadlock on MySQL or PostgreSQL (port creation and binding,
+    /// with their address allocation): run again when the database rolls
+    /// them back for that.
+    pub async fn write_retrying<R: Send + 'static>(
+        self: &Arc<Self>,
+        caller: Caller,
+        f: impl Fn(&mut Conn, &Ctx) -> Result<R, Error> + Send + Sync + 'static,
+    ) -> Result<R, Error> {
+        let svc = self.clone();
+        self.db
+            .write_retrying(move |c| {
+                let ctx = Ctx {
+                    conf: &svc.conf,
+                    caller: &caller,
+                    ipam: &svc.ipam,
+                };
+                f(c, &ctx)
+            })
+            .await
+    }
+
     /// Runs a read-only domain operation.
     pub async fn read<R: Send + 'static>(
         self: &Arc<Self>,

@@ -110,7 +110,7 @@ pub struct Port {
 }
 
 /// The attributes of `POST` and `PUT /v2.0/ports`.
-#[derive(Debug, Default, Deserialize)]
+#[derive(Debug, Clone, Default, Deserialize)]
 pub struct PortRequest {
     pub name: Option<String>,
     pub description: Option<String>,

@@ -73,7 +73,13 @@ pub async fn create_aggregate(req: Req, svc: Svc, body: JsonBody<Value>) -> ApiR
     let agg = svc
         .write(move |c| aggregates::create(c, &ctx, &name, zone.as_deref()))
         .await?;
-    Ok(one(&req, &agg))
+    // A new aggregate is shown without hosts and metadata, as nova does.
+    let mut v = view(&req, &agg);
+    if let Some(m) = v.as_object_mut() {
+        m.remove("hosts");
+        m.remove("metadata");
+    }
+    Ok(HttpResponse::Ok().json(json!({ "aggregate": v })))
 }
 
 pub async fn show_aggregate(req: Req, svc: Svc, path: web::Path<(String,)>) -> ApiResult {

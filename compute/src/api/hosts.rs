@@ -124,7 +124,12 @@ fn hypervisor(
         v["current_workload"] = json!(0);
         v["running_vms"] = json!(count);
         v["disk_available_least"] = json!(n.local_gb - used.disk_gb);
-        v["cpu_info"] = json!("{}");
+        // A JSON text before 2.28, an object from it.
+        v["cpu_info"] = if req.at_least(28) {
+            json!({})
+        } else {
+            json!("{}")
+        };
     } else {
         v["uptime"] = Value::Null;
     }

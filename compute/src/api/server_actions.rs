@@ -210,6 +210,16 @@ async fn rebuild(req: &Req, svc: &Arc<ComputeService>, id: &str, args: &Value) -
     } else {
         rebuild_view(req, svc, &inst).await?
     };
+    if req.at_least(57) {
+        // A rebuild may change user data (2.57): it shows it under its own
+        // name, not as the admin's extended attribute.
+        let id = id.to_owned();
+        let extra = svc.read(move |c| instances::extra(c, &id)).await?;
+        server["user_data"] = json!(extra.user_data);
+        if let Some(obj) = server.as_object_mut() {
+            obj.remove("OS-EXT-SRV-ATTR:user_data");
+        }
+    }
     if let (Some(p), Some(obj)) = (password, server.as_object_mut()) {
         obj.insert("adminPass".into(), json!(p));
     }
@@ -223,27 +233,17 @@ async fn rebuild_view(
     svc: &Arc<ComputeService>,
     inst: &crate::instances::Instance,
 ) -> Result<Value, ApiError> {
-    let none = Extras {
-        image_properties: None,
-        scheduler_hints: None,
-        user_data: None,
-        launch_index: None,
+    let id = inst.id().to_owned();
+    let group = svc
+        .read(move |c| Ok(crate::store::server_groups::of_instance(c, &id)?))
+        .await?;
+    let extras = Extras {
+        server_groups: Some(group.into_iter().collect()),
+        ..Extras::default()
     };
-    let mut v = views::server(req, inst, false, &none);
+    let mut v = views::server(req, inst, false, &extras);
     if req.at_least(54) {
         v["key_name"] = json!(inst.row.key_name);
-    }
-    if req.at_least(57) {
-        let id = inst.id().to_owned();
-        let extra = svc.read(move |c| instances::extra(c, &id)).await?;
-        v["user_data"] = json!(extra.user_data);
-    }
-    if req.at_least(71) {
-        let id = inst.id().to_owned();
-        let group = svc
-            .read(move |c| Ok(crate::store::server_groups::of_instance(c, &id)?))
-            .await?;
-        v["server_groups"] = json!(group.into_iter().collect::<Vec<_>>());
     }
     Ok(v)
 }

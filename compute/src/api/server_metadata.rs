@@ -3,8 +3,8 @@
 
 use super::error::{bad_request, not_found};
 use super::{ApiResult, Req, Svc};
-use crate::error::Error;
 use crate::instances;
+use crate::quotas;
 use crate::servers::METADATA_STATES;
 use actix_web::{web, HttpResponse};
 use compat_api::body::JsonBody;
@@ -47,11 +47,7 @@ async fn write_metadata(
                     inst.metadata.clear();
                 }
                 inst.metadata.extend(items);
-                if limit >= 0 && inst.metadata.len() as i64 > limit {
-                    return Err(Error::OverQuota(format!(
-                        "Maximum number of metadata items exceeds {limit}"
-                    )));
-                }
+                quotas::check_metadata_count(limit, inst.metadata.len())?;
                 Ok(inst.metadata.clone())
             },
         )

@@ -592,7 +592,7 @@ async fn list(req: Req, svc: Svc, http: HttpRequest, detail: bool) -> ApiResult 
         .iter()
         .map(|i| {
             if detail {
-                views::server(&req, i, true, &Extras { image_properties: None, scheduler_hints: None, user_data: None, launch_index: None })
+                views::server(&req, i, true, &Extras::default())
             } else {
                 json!({"id": i.id(), "name": i.row.name, "links": views::links(&req, "servers", i.id())})
             }
@@ -625,11 +625,12 @@ pub async fn load_full(
     id: &str,
 ) -> Result<Value, ApiError> {
     let (ctx, id) = (req.ctx.clone(), id.to_owned());
-    let (inst, extra) = svc
+    let (inst, extra, group) = svc
         .read(move |c| {
             let inst = instances::visible(c, &ctx, &id)?;
             let extra = instances::extra(c, &id)?;
-            Ok((inst, extra))
+            let group = store::server_groups::of_instance(c, &id)?;
+            Ok((inst, extra, group))
         })
         .await?;
     let props: Value = serde_json::from_str(&extra.image_properties).unwrap_or_else(|_| json!({}));
@@ -657,6 +658,7 @@ pub async fn load_full(
         scheduler_hints: Some(&hints),
         user_data: extra.user_data.as_deref(),
         launch_index: Some(extra.launch_index),
+        server_groups: Some(group.into_iter().collect()),
     };
     Ok(views::server(req, &inst, true, &extras))
 }
@@ -728,17 +730,15 @@ pub async fn update_server(
     let view = if req.at_least(75) {
         load_full(&req, &svc, &id).await?
     } else {
-        views::server(
-            &req,
-            &inst,
-            false,
-            &Extras {
-                image_properties: None,
-                scheduler_hints: None,
-                user_data: None,
-                launch_index: None,
-            },
-        )
+        let id = inst.id().to_owned();
+        let group = svc
+            .read(move |c| Ok(store::server_groups::of_instance(c, &id)?))
+            .await?;
+        let extras = Extras {
+            server_groups: Some(group.into_iter().collect()),
+            ..Extras::default()
+        };
+        views::server(&req, &inst, false, &extras)
     };
     Ok(HttpResponse::Ok().json(json!({ "server": view })))
 }

@@ -81,11 +81,15 @@ fn image(req: &Req, inst: &Instance, properties: Option<&Value>) -> Value {
 }
 
 /// What only the show view (not the update view before 2.75) carries.
+#[derive(Default)]
 pub struct Extras<'a> {
     pub image_properties: Option<&'a Value>,
     pub scheduler_hints: Option<&'a Value>,
     pub user_data: Option<&'a str>,
     pub launch_index: Option<i32>,
+    /// The server's group (at most one), shown from 2.71 by the single
+    /// server responses (show, update, rebuild), not by lists.
+    pub server_groups: Option<Vec<String>>,
 }
 
 /// The body of `GET /servers/{id}` and each item of `/servers/detail`
@@ -154,6 +158,9 @@ pub fn server(req: &Req, inst: &Instance, full: bool, extras: &Extras) -> Value 
     }
     if req.at_least(73) {
         m.insert("locked_reason".into(), json!(r.locked_reason));
+    }
+    if let (true, Some(groups)) = (req.at_least(71), &extras.server_groups) {
+        m.insert("server_groups".into(), json!(groups));
     }
     if full && req.at_least(96) {
         m.insert(

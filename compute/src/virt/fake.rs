@@ -286,9 +286,11 @@ impl Driver for FakeDriver {
             .ok_or_else(|| DriverError::NotFound(id.to_owned()))?;
         Ok(Diagnostics {
             state: power::name(g.power_state).to_owned(),
-            driver: "fake".into(),
-            hypervisor: "fake".into(),
-            hypervisor_os: "fake-os".into(),
+            // What nova's fake driver reports: API schemas only know real
+            // drivers.
+            driver: "libvirt".into(),
+            hypervisor: "kvm".into(),
+            hypervisor_os: "ubuntu".into(),
             uptime_s: g.booted.elapsed().as_secs() as i64,
             num_cpus: g.vcpus,
             memory_mb: g.memory_mb,
