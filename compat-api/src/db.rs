@@ -383,6 +383,40 @@ mod tests {
         std::fs::remove_dir_all(dir).ok();
     }
 
+    #[tokio::test]
+    async fn deadlocked_writes_run_again_and_other_errors_do_not() {
+        use std::sync::atomic::{AtomicU32, Ordering};
+        let dir = std::env::temp_dir().join(format!("ferrostack-db-{}", new_id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let db = Db::open(&format!("sqlite:///{}", dir.join("r.db").display()), 2).unwrap();
+        let deadlock = || {
+            StoreError::Query(DieselError::DatabaseError(
+                DatabaseErrorKind::SerializationFailure,
+                Box::new("Deadlock found when trying to get lock".to_string()),
+            ))
+        };
+        let calls = Arc::new(AtomicU32::new(0));
+        let seen = calls.clone();
+        let done: Result<u32, StoreError> = db
+            .write_retrying(move |_| match seen.fetch_add(1, Ordering::SeqCst) {
+                0 | 1 => Err(deadlock()),
+                n => Ok(n),
+            })
+            .await;
+        assert_eq!(done.unwrap(), 2, "third attempt succeeds");
+        let calls = Arc::new(AtomicU32::new(0));
+        let seen = calls.clone();
+        let failed: Result<(), StoreError> = db
+            .write_retrying(move |_| {
+                seen.fetch_add(1, Ordering::SeqCst);
+                Err(StoreError::Task("not transient".into()))
+            })
+            .await;
+        assert!(failed.is_err());
+        assert_eq!(calls.load(Ordering::SeqCst), 1);
+        std::fs::remove_dir_all(dir).ok();
+    }
+
     #[test]
     fn parses_oslo_urls() {
         assert_eq!(
