@@ -2,6 +2,7 @@
 //! aggregate's `availability_zone` is the zone of its hosts.
 
 use super::error::bad_request;
+use super::servers::nullable;
 use super::{ApiResult, Req, Svc};
 use crate::aggregates::{self, Aggregate};
 use actix_web::{web, HttpResponse};
@@ -41,18 +42,6 @@ fn body_aggregate(body: &Value) -> Result<&Map<String, Value>, ApiError> {
                 "Invalid input for field/attribute aggregate. 'aggregate' is a required property",
             )
         })
-}
-
-/// A string field; `Some(None)` when given as null.
-fn nullable(body: &Map<String, Value>, key: &str) -> Result<Option<Option<String>>, ApiError> {
-    match body.get(key) {
-        None => Ok(None),
-        Some(Value::Null) => Ok(Some(None)),
-        Some(Value::String(s)) => Ok(Some(Some(s.clone()))),
-        Some(other) => Err(bad_request(format!(
-            "Invalid input for field/attribute {key}. Value: {other}. {other} is not of type 'string', 'null'"
-        ))),
-    }
 }
 
 pub async fn list_aggregates(req: Req, svc: Svc) -> ApiResult {

@@ -1,7 +1,7 @@
 //! `POST /servers/{id}/action`: one handler, dispatched on the action's key.
 
 use super::error::bad_request;
-use super::servers::{access_ip, check_name, field, load_full, string};
+use super::servers::{access_ip, check_name, field, load_full, nullable, string};
 use super::views::{self, Extras};
 use super::{ApiResult, Req, Svc};
 use crate::agent::PowerAction;
@@ -155,18 +155,6 @@ fn metadata(args: &Map<String, Value>) -> Result<Option<BTreeMap<String, String>
         Some(_) => Err(bad_request(
             "Invalid input for field/attribute metadata. Value is not of type 'object'",
         )),
-    }
-}
-
-/// A field that may be set to null to clear it: `Some(None)`.
-fn nullable(args: &Map<String, Value>, key: &str) -> Result<Option<Option<String>>, ApiError> {
-    match args.get(key) {
-        None => Ok(None),
-        Some(Value::Null) => Ok(Some(None)),
-        Some(Value::String(s)) => Ok(Some(Some(s.clone()))),
-        Some(other) => Err(bad_request(format!(
-            "Invalid input for field/attribute {key}. Value: {other}. {other} is not of type 'string', 'null'"
-        ))),
     }
 }
 

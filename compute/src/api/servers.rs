@@ -30,6 +30,21 @@ pub(super) fn string(body: &Map<String, Value>, key: &str) -> Result<Option<Stri
     }
 }
 
+/// A string field that may be null to clear it: `Some(None)`.
+pub(super) fn nullable(
+    body: &Map<String, Value>,
+    key: &str,
+) -> Result<Option<Option<String>>, ApiError> {
+    match body.get(key) {
+        None => Ok(None),
+        Some(Value::Null) => Ok(Some(None)),
+        Some(Value::String(s)) => Ok(Some(Some(s.clone()))),
+        Some(other) => Err(bad_request(format!(
+            "Invalid input for field/attribute {key}. Value: {other}. {other} is not of type 'string', 'null'"
+        ))),
+    }
+}
+
 /// `accessIPv4`/`accessIPv6`: an address of that family (stored in its
 /// canonical form, as nova does) or the empty string.
 pub(super) fn access_ip(body: &Map<String, Value>, key: &str) -> Result<Option<String>, ApiError> {
