@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # The whole test suite: Rust unit and integration tests (identity on SQLite,
-# PostgreSQL and MariaDB), the stock `openstack` and `glance` CLI flows, and
+# PostgreSQL and MariaDB), the stock `openstack`, `glance` and `nova` CLI flows, and
 # the Tempest subset (identity, image, network, compute) against a running ferrostack on each
 # database backend.
 # Installs what it needs (apt packages, a Python venv with the clients and
