@@ -66,6 +66,15 @@ impl NetworkService {
         }))
     }
 
+    /// What a domain operation gets besides its connection.
+    fn ctx<'a>(&'a self, caller: &'a Caller) -> Ctx<'a> {
+        Ctx {
+            conf: &self.conf,
+            caller,
+            ipam: &self.ipam,
+        }
+    }
+
     /// Runs a domain operation in one write transaction.
     pub async fn write<R: Send + 'static>(
         self: &Arc<Self>,
@@ -73,16 +82,7 @@ impl NetworkService {
         f: impl FnOnce(&mut Conn, &Ctx) -> Result<R, Error> + Send + 'static,
     ) -> Result<R, Error> {
         let svc = self.clone();
-        self.db
-            .write(move |c| {
-                let ctx = Ctx {
-                    conf: &svc.conf,
-                    caller: &caller,
-                    ipam: &svc.ipam,
-                };
-                f(c, &ctx)
-            })
-            .await
+        self.db.write(move |c| f(c, &svc.ctx(&caller))).await
     }
 
     /// [`NetworkService::write`] for operations that concurrent writers
@@ -96,14 +96,7 @@ impl NetworkService {
     ) -> Result<R, Error> {
         let svc = self.clone();
         self.db
-            .write_retrying(move |c| {
-                let ctx = Ctx {
-                    conf: &svc.conf,
-                    caller: &caller,
-                    ipam: &svc.ipam,
-                };
-                f(c, &ctx)
-            })
+            .write_retrying(move |c| f(c, &svc.ctx(&caller)))
             .await
     }
 
@@ -114,16 +107,7 @@ impl NetworkService {
         f: impl FnOnce(&mut Conn, &Ctx) -> Result<R, Error> + Send + 'static,
     ) -> Result<R, Error> {
         let svc = self.clone();
-        self.db
-            .read(move |c| {
-                let ctx = Ctx {
-                    conf: &svc.conf,
-                    caller: &caller,
-                    ipam: &svc.ipam,
-                };
-                f(c, &ctx)
-            })
-            .await
+        self.db.read(move |c| f(c, &svc.ctx(&caller))).await
     }
 
     /// Runs a domain operation synchronously in one transaction (start-up).

@@ -75,6 +75,19 @@ impl FakeDriver {
         self.guests().get(id).and_then(|g| g.admin_password.clone())
     }
 
+    /// Runs `f` on a guest, or NotFound.
+    fn with_guest<T>(
+        &self,
+        id: &str,
+        f: impl FnOnce(&mut Guest) -> DriverResult<T>,
+    ) -> DriverResult<T> {
+        let mut guests = self.guests();
+        let guest = guests
+            .get_mut(id)
+            .ok_or_else(|| DriverError::NotFound(id.to_owned()))?;
+        f(guest)
+    }
+
     /// A guest as booted from `spec`, with a console that shows its
     /// addresses.
     fn boot(&self, spec: &GuestSpec, power_state: i32) {
@@ -230,20 +243,17 @@ impl Driver for FakeDriver {
         id: &'a str,
         password: &'a str,
     ) -> BoxFuture<'a, DriverResult<()>> {
-        let mut guests = self.guests();
-        let result = match guests.get_mut(id) {
-            Some(g) if g.power_state == power::RUNNING => {
-                g.admin_password = Some(password.to_owned());
-                Ok(())
+        ready(self.with_guest(id, |g| {
+            if g.power_state != power::RUNNING {
+                return Err(DriverError::Failed(format!(
+                    "guest {} is {}, cannot set its password",
+                    g.name,
+                    power::name(g.power_state)
+                )));
             }
-            Some(g) => Err(DriverError::Failed(format!(
-                "guest {} is {}, cannot set its password",
-                g.name,
-                power::name(g.power_state)
-            ))),
-            None => Err(DriverError::NotFound(id.to_owned())),
-        };
-        ready(result)
+            g.admin_password = Some(password.to_owned());
+            Ok(())
+        }))
     }
 
     fn attach_interface<'a>(
@@ -251,16 +261,11 @@ impl Driver for FakeDriver {
         id: &'a str,
         vif: &'a Vif,
     ) -> BoxFuture<'a, DriverResult<()>> {
-        let mut guests = self.guests();
-        let result = match guests.get_mut(id) {
-            Some(g) => {
-                g.macs.push(vif.mac.clone());
-                g.console.push_str(&format!("eth: {} attached\n", vif.mac));
-                Ok(())
-            }
-            None => Err(DriverError::NotFound(id.to_owned())),
-        };
-        ready(result)
+        ready(self.with_guest(id, |g| {
+            g.macs.push(vif.mac.clone());
+            g.console.push_str(&format!("eth: {} attached\n", vif.mac));
+            Ok(())
+        }))
     }
 
     fn detach_interface<'a>(
@@ -268,15 +273,10 @@ impl Driver for FakeDriver {
         id: &'a str,
         vif: &'a Vif,
     ) -> BoxFuture<'a, DriverResult<()>> {
-        let mut guests = self.guests();
-        let result = match guests.get_mut(id) {
-            Some(g) => {
-                g.macs.retain(|m| m != &vif.mac);
-                Ok(())
-            }
-            None => Err(DriverError::NotFound(id.to_owned())),
-        };
-        ready(result)
+        ready(self.with_guest(id, |g| {
+            g.macs.retain(|m| m != &vif.mac);
+            Ok(())
+        }))
     }
 
     fn diagnostics(&self, id: &str) -> DriverResult<Diagnostics> {
