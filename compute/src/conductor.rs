@@ -379,6 +379,13 @@ fn record_destination(
             "Migration {migration_id} could not be found."
         )));
     };
+    if m.status != moves::status::PRE_MIGRATING {
+        // Rolled back meanwhile (a restart): no claim for it.
+        return Err(crate::error::Error::Conflict(format!(
+            "Migration {migration_id} is {}, no longer pre-migrating.",
+            m.status
+        )));
+    }
     m.dest_compute = Some(host);
     m.dest_node = Some(node);
     m.status = moves::status::MIGRATING.into();

@@ -81,7 +81,8 @@ pub struct FakeHost {
 pub struct FakeDriverConfig {
     /// `hosts = a, b:8:16384:200` (name, or name:vcpus:memory_mb:local_gb).
     pub hosts: Vec<FakeHost>,
-    /// `spawn_delay` seconds: how long a build takes.
+    /// `spawn_delay` seconds: how long a build, or bringing a moved guest
+    /// up, takes.
     pub spawn_delay: Duration,
     /// `fail_spawn_hosts`: hosts where every build fails (to test retries).
     pub fail_spawn_hosts: Vec<String>,

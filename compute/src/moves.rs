@@ -254,6 +254,11 @@ impl ComputeService {
                 let Some(mut row) = store::moves::get(c, &mid)? else {
                     return Ok(None);
                 };
+                if !OPEN.contains(&row.status.as_str()) {
+                    // Settled already (rolled back at a restart): its
+                    // allocations are where they belong.
+                    return Ok(None);
+                }
                 row.status = status::ERROR.into();
                 row.updated_at = compat_api::time::now_us();
                 store::moves::update(c, &row)?;

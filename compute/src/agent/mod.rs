@@ -9,7 +9,7 @@ use crate::context::Context;
 use crate::error::{Error, Result};
 use crate::instances::{self, Fault, Instance, NetworkRequest, Vif};
 use crate::states::{power, task, vm};
-use crate::store::models::{ComputeNodeRow, NodeChangeRow, ServiceRow};
+use crate::store::models::{ComputeNodeRow, MigrationRow, NodeChangeRow, ServiceRow};
 use crate::store::{self, Conn};
 use crate::virt::{Driver, GuestSpec, NodeResources};
 use crate::ComputeService;
@@ -654,42 +654,69 @@ impl Agent {
     }
 
     /// After a restart: finishes deletes, fails builds that were cut off,
-    /// and brings back guests the hypervisor lost (the fake one forgets
-    /// everything), in the power state the database records.
+    /// settles moves that were under way (`resume_move`), and brings back
+    /// guests the hypervisor lost (the fake one forgets everything), in the
+    /// power state the database records.
     async fn init_host(self: &Arc<Self>) {
         let host = self.host.clone();
-        let on_host = match self
+        let loaded = self
             .svc
-            .read(move |c| Ok(store::instances::on_host(c, &host)?))
-            .await
-        {
-            Ok(rows) => rows,
+            .read(move |c| {
+                let rows = store::instances::on_host(c, &host)?;
+                let moves = store::moves::with_status(c, crate::moves::OPEN)?;
+                Ok((rows, moves))
+            })
+            .await;
+        let (on_host, moves) = match loaded {
+            Ok(found) => found,
             Err(e) => return tracing::error!("{}: init_host: {e}", self.host),
         };
+        let mut moves: HashMap<String, MigrationRow> = moves
+            .into_iter()
+            .map(|m| (m.instance_id.clone(), m))
+            .collect();
         let ctx = Context::service();
         let guests = self.driver.list_guests();
         for row in on_host {
             let inst = Instance::from_row(row);
             let id = inst.id().to_owned();
-            let result = match (inst.row.vm_state.as_str(), inst.row.task_state.as_deref()) {
-                (_, Some(task::DELETING)) => self.terminate(&ctx, &id).await,
-                (vm::BUILDING, _) => {
-                    self.svc
-                        .fail_build(
-                            &ctx,
-                            &id,
-                            "Instance was building when its compute service restarted.",
-                        )
-                        .await;
-                    Ok(())
+            let result = match moves.remove(&id) {
+                Some(m) if inst.row.task_state.as_deref() != Some(task::DELETING) => {
+                    self.clone().resume_move(&ctx, &inst, m, &guests).await
                 }
-                (vm::ERROR, _) => Ok(()),
-                _ if guests.contains(&id) => self.settle_task(&ctx, &id).await,
-                _ => self.recreate_guest(&ctx, &inst).await,
+                _ => self.init_instance(&ctx, &inst, &guests).await,
             };
             if let Err(e) = result {
                 tracing::warn!("{}: init_host: instance {id}: {e}", self.host);
             }
+        }
+    }
+
+    /// One instance this host had when its service stopped: a delete is
+    /// finished, a build that was under way fails, a guest the driver lost
+    /// is brought back as recorded, and a task that was running is cleared.
+    async fn init_instance(
+        self: &Arc<Self>,
+        ctx: &Context,
+        inst: &Instance,
+        guests: &[String],
+    ) -> Result<()> {
+        let id = inst.id();
+        match (inst.row.vm_state.as_str(), inst.row.task_state.as_deref()) {
+            (_, Some(task::DELETING)) => self.terminate(ctx, id).await,
+            (vm::BUILDING, _) => {
+                self.svc
+                    .fail_build(
+                        ctx,
+                        id,
+                        "Instance was building when its compute service restarted.",
+                    )
+                    .await;
+                Ok(())
+            }
+            (vm::ERROR, _) => Ok(()),
+            _ if guests.iter().any(|g| g == id) => self.settle_task(ctx, id).await,
+            _ => self.recreate_guest(ctx, inst).await,
         }
     }
 

@@ -21,7 +21,9 @@ type Landing = (String, FlavorSnapshot, Vec<Vif>, String, bool);
 impl Agent {
     /// Source: powers the guest off and hands its disk to the destination.
     pub(super) async fn resize_instance(self: Arc<Self>, ctx: Context, mid: String) -> Result<()> {
-        let (m, _guard, inst) = self.begin_move(&ctx, &mid, task::RESIZE_MIGRATING).await?;
+        let (m, _guard, inst) = self
+            .begin_move(&ctx, &mid, status::MIGRATING, task::RESIZE_MIGRATING)
+            .await?;
         let Some(inst) = inst else { return Ok(()) };
         let id = m.instance_id.clone();
         self.notify(&ctx, &inst, "resize.start");
@@ -48,7 +50,9 @@ impl Agent {
     /// Destination: brings the guest up with the new flavor, on ports now
     /// bound here; the instance waits in VERIFY_RESIZE.
     pub(super) async fn finish_resize(self: Arc<Self>, ctx: Context, mid: String) -> Result<()> {
-        let (m, _guard, inst) = self.begin_move(&ctx, &mid, task::RESIZE_FINISH).await?;
+        let (m, _guard, inst) = self
+            .begin_move(&ctx, &mid, status::POST_MIGRATING, task::RESIZE_FINISH)
+            .await?;
         let Some(inst) = inst else { return Ok(()) };
         let id = m.instance_id.clone();
         self.notify(&ctx, &inst, "resize_finish.start");
@@ -194,6 +198,60 @@ impl Agent {
         Ok(())
     }
 
+    /// A move this host was part of when its service stopped. One that had
+    /// not landed on the destination is rolled back to this host, the
+    /// source, as nova does for safety: the move ends in `error`, the
+    /// destination's claim is freed and the guest comes back here as it
+    /// was. Confirm and revert, which can run twice, are asked for again.
+    /// One awaiting confirmation keeps waiting, its guest brought back.
+    pub(super) async fn resume_move(
+        self: Arc<Self>,
+        ctx: &Context,
+        inst: &Instance,
+        m: MigrationRow,
+        guests: &[String],
+    ) -> Result<()> {
+        match m.status.as_str() {
+            status::FINISHED => self.init_instance(ctx, inst, guests).await,
+            status::CONFIRMING => {
+                self.init_instance(ctx, inst, guests).await?;
+                let source = super::topic(&m.source_compute);
+                self.svc.cast(ctx, &source, "confirm_resize", m.id)
+            }
+            status::REVERTING => {
+                let here = super::topic(&self.host);
+                self.svc.cast(ctx, &here, "revert_resize", m.id)
+            }
+            _ => self.roll_back(ctx, inst, m).await,
+        }
+    }
+
+    async fn roll_back(&self, ctx: &Context, inst: &Instance, m: MigrationRow) -> Result<()> {
+        let id = inst.id();
+        let lock = self.lock_for(id);
+        let _guard = lock.lock().await;
+        let reason = "interrupted by a restart of its compute service";
+        self.svc.fail_move(ctx, &m.id, reason).await;
+        // The ports may have been bound to the destination already.
+        let power_on = m.old_vm_state != vm::STOPPED;
+        match self.bring_up(inst, inst.flavor.clone(), power_on).await {
+            Ok(vifs) => {
+                let landed = (
+                    m.source_node.clone(),
+                    inst.flavor.clone(),
+                    vifs,
+                    m.old_vm_state.clone(),
+                    power_on,
+                );
+                self.land(ctx, id, landed).await.map(|_| ())
+            }
+            Err(e) => {
+                self.fail_instance(ctx, &m.id, id, &e.to_string()).await;
+                Err(e)
+            }
+        }
+    }
+
     // ---- helpers -------------------------------------------------------
 
     /// Records the instance as running here, on `node` with `flavor` and
@@ -225,14 +283,26 @@ impl Agent {
 
     /// The move, the instance's operation lock, and the instance with its
     /// new task state (None if it is being deleted).
+    /// A step that finds the move in another status than `expected` (it
+    /// was rolled back meanwhile, see `resume_move`) does nothing.
     async fn begin_move(
         &self,
         ctx: &Context,
         mid: &str,
+        expected: &str,
         task_state: &'static str,
     ) -> Result<(MigrationRow, OwnedMutexGuard<()>, Option<Instance>)> {
         let m = self.migration(mid).await?;
         let guard = self.lock_for(&m.instance_id).lock_owned().await;
+        let m = self.migration(mid).await?;
+        if m.status != expected {
+            tracing::warn!(
+                "{}: move {mid} is {}, not {expected}: skipped",
+                self.host,
+                m.status
+            );
+            return Ok((m, guard, None));
+        }
         let inst = self.set_task(ctx, &m.instance_id, task_state).await?;
         Ok((m, guard, inst))
     }

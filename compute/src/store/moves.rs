@@ -42,6 +42,15 @@ pub fn latest_of(c: &mut Conn, instance_id: &str, statuses: &[&str]) -> R<Option
         .optional()?)
 }
 
+/// Every move in one of `statuses`, oldest first.
+pub fn with_status(c: &mut Conn, statuses: &[&str]) -> R<Vec<MigrationRow>> {
+    Ok(migrations::table
+        .filter(migrations::status.eq_any(statuses))
+        .order(migrations::seq)
+        .select(MigrationRow::as_select())
+        .load(c)?)
+}
+
 /// Filters of `GET /os-migrations`.
 #[derive(Debug, Default, Clone)]
 pub struct MigrationQuery {

@@ -213,13 +213,19 @@ impl Driver for FakeDriver {
         spec: &'a GuestSpec,
         power_on: bool,
     ) -> BoxFuture<'a, DriverResult<()>> {
-        let state = if power_on {
-            power::RUNNING
-        } else {
-            power::SHUTDOWN
-        };
-        self.boot(spec, state);
-        ready(Ok(()))
+        Box::pin(async move {
+            // Bringing a moved guest up takes as long as a build.
+            if !self.spawn_delay.is_zero() {
+                tokio::time::sleep(self.spawn_delay).await;
+            }
+            let state = if power_on {
+                power::RUNNING
+            } else {
+                power::SHUTDOWN
+            };
+            self.boot(spec, state);
+            Ok(())
+        })
     }
 
     fn confirm_migration<'a>(&'a self, _id: &'a str) -> BoxFuture<'a, DriverResult<()>> {
