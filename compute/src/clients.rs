@@ -28,6 +28,22 @@ pub struct ImageInfo {
     pub updated_at: i64,
 }
 
+/// What nova's image list asks the image service for (glance's filters).
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct ImageFilters {
+    pub name: Option<String>,
+    /// A glance status (`active`, `saving`, ...).
+    pub status: Option<String>,
+    /// Updated at or after this instant (µs since the epoch).
+    pub updated_since: Option<i64>,
+    /// `min_ram` and `min_disk` as given: equal to the value; one that is
+    /// not a number matches nothing.
+    pub min_ram: Option<String>,
+    pub min_disk: Option<String>,
+    /// Custom properties with the given values.
+    pub properties: Vec<(String, String)>,
+}
+
 pub trait ImageApi: Send + Sync {
     /// The image, if `ctx` may see it.
     fn show<'a>(
@@ -35,6 +51,26 @@ pub trait ImageApi: Send + Sync {
         ctx: &'a Context,
         id: &'a str,
     ) -> BoxFuture<'a, Result<Option<ImageInfo>>>;
+
+    /// The images `ctx` sees by default in the image service (newest
+    /// first), from after `marker` (an unknown one is `BadRequest`), at
+    /// most `limit` (`None`: all), and whether more follow.
+    fn list<'a>(
+        &'a self,
+        ctx: &'a Context,
+        filters: ImageFilters,
+        marker: Option<String>,
+        limit: Option<usize>,
+    ) -> BoxFuture<'a, Result<(Vec<ImageInfo>, bool)>>;
+
+    /// Replaces the custom properties of an image with `properties`
+    /// (nova's image metadata); returns the image as it then is.
+    fn set_properties<'a>(
+        &'a self,
+        ctx: &'a Context,
+        id: &'a str,
+        properties: BTreeMap<String, String>,
+    ) -> BoxFuture<'a, Result<ImageInfo>>;
 
     /// A new `queued` image owned by `ctx`'s project (a snapshot's record).
     fn create<'a>(
@@ -202,6 +238,83 @@ impl ImageApi for InProcessImages {
                 Err(image::Error::NotFound(_)) => Ok(None),
                 Err(e) => Err(image_error(e)),
             }
+        })
+    }
+
+    fn list<'a>(
+        &'a self,
+        ctx: &'a Context,
+        filters: ImageFilters,
+        marker: Option<String>,
+        limit: Option<usize>,
+    ) -> BoxFuture<'a, Result<(Vec<ImageInfo>, bool)>> {
+        Box::pin(async move {
+            use image::client::ImageClient;
+            use image::store::images::{Cmp, ListQuery};
+            // An integer column's value as glance's SQL compares it: one
+            // that is not a number matches no image (none is negative).
+            let column = |v: Option<String>| v.map(|v| v.trim().parse::<i32>().unwrap_or(-1));
+            let query = ListQuery {
+                member_status: "accepted".into(),
+                os_hidden: Some(false),
+                names: filters.name.into_iter().collect(),
+                status: filters.status,
+                updated_at: filters
+                    .updated_since
+                    .map(|t| (Cmp::Gte, t))
+                    .into_iter()
+                    .collect(),
+                min_ram: column(filters.min_ram),
+                min_disk: column(filters.min_disk),
+                properties: filters.properties,
+                ..ListQuery::default()
+            };
+            // Without a limit, every image (nova pages through them all).
+            let limit = limit.unwrap_or(i32::MAX as usize);
+            let (images, more) = self
+                .0
+                .list(&viewer(ctx), query, marker, limit)
+                .await
+                .map_err(image_error)?;
+            Ok((images.into_iter().map(image_info).collect(), more))
+        })
+    }
+
+    fn set_properties<'a>(
+        &'a self,
+        ctx: &'a Context,
+        id: &'a str,
+        properties: BTreeMap<String, String>,
+    ) -> BoxFuture<'a, Result<ImageInfo>> {
+        Box::pin(async move {
+            use image::client::ImageClient;
+            use image::patch::{Op, PatchOp};
+            let viewer = viewer(ctx);
+            let current = self.0.show(&viewer, id).await.map_err(image_error)?;
+            // The patch a glance client sends: removals, then additions.
+            let removals = current
+                .properties
+                .keys()
+                .filter(|k| !properties.contains_key(*k))
+                .map(|k| PatchOp {
+                    op: Op::Remove,
+                    attribute: k.clone(),
+                    value: None,
+                });
+            let additions = properties
+                .iter()
+                .filter(|(k, v)| current.properties.get(*k) != Some(*v))
+                .map(|(k, v)| PatchOp {
+                    op: Op::Add,
+                    attribute: k.clone(),
+                    value: Some(serde_json::Value::String(v.clone())),
+                });
+            let ops = removals.chain(additions).collect();
+            self.0
+                .update(&viewer, id, ops)
+                .await
+                .map(image_info)
+                .map_err(image_error)
         })
     }
 

@@ -54,6 +54,9 @@ pub struct ComputeService {
     pub scheduler: scheduler::Scheduler,
     hosts: Mutex<conductor::HostView>,
     agents: Mutex<Vec<Arc<agent::Agent>>>,
+    /// When this process opened the service (µs): the fake driver's hosts
+    /// it runs came up with it.
+    pub started_at: i64,
 }
 
 /// What [`ComputeService::open`] needs besides its configuration.
@@ -93,6 +96,7 @@ impl ComputeService {
             scheduler,
             hosts: Mutex::new(conductor::HostView::default()),
             agents: Mutex::new(Vec::new()),
+            started_at: compat_api::time::now_us(),
         }))
     }
 

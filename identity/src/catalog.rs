@@ -3,7 +3,9 @@
 
 use crate::error::Error;
 use crate::store::{catalog as q, AnyConnection};
-use serde_json::{json, Value};
+use serde::ser::{SerializeMap, SerializeSeq, Serializer};
+use serde::Serialize;
+use std::borrow::Cow;
 use std::sync::{Arc, RwLock};
 
 #[derive(Debug, Clone)]
@@ -28,7 +30,7 @@ pub struct CatalogCache {
 }
 
 /// Endpoint URLs may name the project: `http://h:8776/v3/%(project_id)s`.
-fn substitute(url: &str, project_id: Option<&str>) -> Option<String> {
+fn substitute<'a>(url: &'a str, project_id: Option<&str>) -> Option<Cow<'a, str>> {
     const MARKERS: [&str; 4] = [
         "%(project_id)s",
         "$(project_id)s",
@@ -36,15 +38,15 @@ fn substitute(url: &str, project_id: Option<&str>) -> Option<String> {
         "$(tenant_id)s",
     ];
     if !MARKERS.iter().any(|m| url.contains(m)) {
-        return Some(url.to_owned());
+        return Some(Cow::Borrowed(url));
     }
     // Without a project the endpoint cannot be used, so keystone leaves it out.
     let project_id = project_id?;
-    Some(
+    Some(Cow::Owned(
         MARKERS
             .iter()
             .fold(url.to_owned(), |acc, m| acc.replace(m, project_id)),
-    )
+    ))
 }
 
 impl CatalogCache {
@@ -97,44 +99,86 @@ impl CatalogCache {
         &self,
         c: &mut AnyConnection,
         project_id: Option<&str>,
-    ) -> Result<Value, Error> {
-        Ok(render(&self.get(c)?, project_id))
+    ) -> Result<Catalog, Error> {
+        Ok(Catalog {
+            services: self.get(c)?,
+            project_id: project_id.map(str::to_owned),
+        })
     }
 
     /// The catalog as tokens carry it, or None when it is not cached (the
     /// caller then loads it on a blocking thread with `render_loaded`).
-    pub fn render_cached(&self, project_id: Option<&str>) -> Option<Value> {
-        let cached = self
+    pub fn render_cached(&self, project_id: Option<&str>) -> Option<Catalog> {
+        let services = self
             .services
             .read()
             .unwrap_or_else(|e| e.into_inner())
             .clone()?;
-        Some(render(&cached, project_id))
+        Some(Catalog {
+            services,
+            project_id: project_id.map(str::to_owned),
+        })
     }
 }
 
-fn render(services: &[CatalogService], project_id: Option<&str>) -> Value {
-    let list: Vec<Value> = services
-        .iter()
-        .map(|s| {
-            let endpoints: Vec<Value> = s
-                .endpoints
-                .iter()
-                .filter_map(|e| {
-                    let url = substitute(&e.url, project_id)?;
-                    Some(json!({
-                        "id": e.id,
-                        "interface": e.interface,
-                        "region": e.region,
-                        "region_id": e.region,
-                        "url": url,
-                    }))
+/// The catalog of one project as tokens carry it, written straight from
+/// the cached services: every validation with a catalog renders one.
+pub struct Catalog {
+    services: Arc<Vec<CatalogService>>,
+    project_id: Option<String>,
+}
+
+impl Serialize for Catalog {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let project_id = self.project_id.as_deref();
+        let mut list = s.serialize_seq(Some(self.services.len()))?;
+        for service in self.services.iter() {
+            list.serialize_element(&ServiceView {
+                service,
+                project_id,
+            })?;
+        }
+        list.end()
+    }
+}
+
+struct ServiceView<'a> {
+    service: &'a CatalogService,
+    project_id: Option<&'a str>,
+}
+
+impl Serialize for ServiceView<'_> {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let svc = self.service;
+        let endpoints: Vec<EndpointView> = svc
+            .endpoints
+            .iter()
+            .filter_map(|e| {
+                Some(EndpointView {
+                    id: &e.id,
+                    interface: &e.interface,
+                    region: e.region.as_deref(),
+                    region_id: e.region.as_deref(),
+                    url: substitute(&e.url, self.project_id)?,
                 })
-                .collect();
-            json!({"id": s.id, "type": s.service_type, "name": s.name, "endpoints": endpoints})
-        })
-        .collect();
-    Value::Array(list)
+            })
+            .collect();
+        let mut m = s.serialize_map(Some(4))?;
+        m.serialize_entry("id", &svc.id)?;
+        m.serialize_entry("type", &svc.service_type)?;
+        m.serialize_entry("name", &svc.name)?;
+        m.serialize_entry("endpoints", &endpoints)?;
+        m.end()
+    }
+}
+
+#[derive(Serialize)]
+struct EndpointView<'a> {
+    id: &'a str,
+    interface: &'a str,
+    region: Option<&'a str>,
+    region_id: Option<&'a str>,
+    url: Cow<'a, str>,
 }
 
 #[cfg(test)]

@@ -7,6 +7,7 @@
 //! database round trip.
 
 use crate::assignment::{self, Target};
+use crate::catalog::Catalog;
 use crate::error::Error;
 use crate::password;
 use crate::store::models::{AppCred, Domain, Project, User};
@@ -22,6 +23,8 @@ use compat_api::auth::{
 };
 use compat_api::time::{iso_micros_z, now_us};
 use jsonwebtoken::{Algorithm, Header};
+use serde::ser::{SerializeMap, Serializer};
+use serde::Serialize;
 use serde_json::{json, Value};
 use std::sync::Arc;
 
@@ -538,11 +541,11 @@ impl Identity {
     }
 
     /// The token body; the catalog for scoped tokens unless `nocatalog`.
-    pub async fn render_token(
+    pub async fn render_token<'a>(
         &self,
-        claims: &TokenClaims,
+        claims: &'a TokenClaims,
         with_catalog: bool,
-    ) -> Result<Value, Error> {
+    ) -> Result<TokenBody<'a>, Error> {
         let catalog = if with_catalog && claims.is_scoped() {
             Some(
                 self.catalog_for(claims.project.as_ref().map(|p| p.id.as_str()))
@@ -551,11 +554,11 @@ impl Identity {
         } else {
             None
         };
-        Ok(token_body(claims, catalog))
+        Ok(TokenBody { claims, catalog })
     }
 
     /// The catalog for a project (or none), from the cache.
-    pub async fn catalog_for(&self, project_id: Option<&str>) -> Result<Value, Error> {
+    pub async fn catalog_for(&self, project_id: Option<&str>) -> Result<Catalog, Error> {
         if let Some(v) = self.catalog.render_cached(project_id) {
             return Ok(v);
         }
@@ -578,48 +581,73 @@ fn project_ref(project: &Project, domain: &Domain) -> ProjectRef {
     }
 }
 
-/// Keystone's token body.
-pub fn token_body(claims: &TokenClaims, catalog: Option<Value>) -> Value {
-    let user = &claims.user;
-    let mut token = json!({
-        "methods": claims.methods,
-        "user": {
-            "id": user.id,
-            "name": user.name,
-            "domain": {"id": user.domain.id, "name": user.domain.name},
-            "password_expires_at": user.password_expires_us.map(iso_micros_z),
-        },
-        "audit_ids": claims.audit_ids,
-        "expires_at": iso_micros_z(claims.expires_us),
-        "issued_at": iso_micros_z(claims.issued_us),
-    });
-    if let Some(p) = &claims.project {
-        token["project"] = json!({
-            "id": p.id, "name": p.name, "domain": {"id": p.domain.id, "name": p.domain.name}
-        });
-        token["is_domain"] = json!(false);
+/// Keystone's token body (`{"token": {...}}`), written straight to the
+/// response: validation is the hot path.
+pub struct TokenBody<'a> {
+    claims: &'a TokenClaims,
+    catalog: Option<Catalog>,
+}
+
+impl Serialize for TokenBody<'_> {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let mut m = s.serialize_map(Some(1))?;
+        m.serialize_entry("token", &TokenView(self))?;
+        m.end()
     }
-    if let Some(d) = &claims.domain {
-        token["domain"] = json!({"id": d.id, "name": d.name});
+}
+
+struct TokenView<'a>(&'a TokenBody<'a>);
+
+impl Serialize for TokenView<'_> {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let claims = self.0.claims;
+        let user = &claims.user;
+        let mut m = s.serialize_map(None)?;
+        m.serialize_entry("methods", &claims.methods)?;
+        m.serialize_entry(
+            "user",
+            &json!({
+                "id": user.id,
+                "name": user.name,
+                "domain": {"id": user.domain.id, "name": user.domain.name},
+                "password_expires_at": user.password_expires_us.map(iso_micros_z),
+            }),
+        )?;
+        m.serialize_entry("audit_ids", &claims.audit_ids)?;
+        m.serialize_entry("expires_at", &iso_micros_z(claims.expires_us))?;
+        m.serialize_entry("issued_at", &iso_micros_z(claims.issued_us))?;
+        if let Some(p) = &claims.project {
+            m.serialize_entry(
+                "project",
+                &json!({"id": p.id, "name": p.name, "domain": {"id": p.domain.id, "name": p.domain.name}}),
+            )?;
+            m.serialize_entry("is_domain", &false)?;
+        }
+        if let Some(d) = &claims.domain {
+            m.serialize_entry("domain", &json!({"id": d.id, "name": d.name}))?;
+        }
+        if claims.system {
+            m.serialize_entry("system", &json!({"all": true}))?;
+        }
+        if claims.is_scoped() {
+            let roles: Vec<Value> = claims
+                .roles
+                .iter()
+                .map(|r| json!({"id": r.id, "name": r.name}))
+                .collect();
+            m.serialize_entry("roles", &roles)?;
+        }
+        if let Some(ac) = &claims.application_credential {
+            m.serialize_entry(
+                "application_credential",
+                &json!({"id": ac.id, "name": ac.name, "restricted": ac.restricted}),
+            )?;
+        }
+        if let Some(catalog) = &self.0.catalog {
+            m.serialize_entry("catalog", catalog)?;
+        }
+        m.end()
     }
-    if claims.system {
-        token["system"] = json!({"all": true});
-    }
-    if claims.is_scoped() {
-        token["roles"] = json!(claims
-            .roles
-            .iter()
-            .map(|r| json!({"id": r.id, "name": r.name}))
-            .collect::<Vec<_>>());
-    }
-    if let Some(ac) = &claims.application_credential {
-        token["application_credential"] =
-            json!({"id": ac.id, "name": ac.name, "restricted": ac.restricted});
-    }
-    if let Some(catalog) = catalog {
-        token["catalog"] = catalog;
-    }
-    json!({"token": token})
 }
 
 /// Runs CPU-heavy work (bcrypt) off the async workers.

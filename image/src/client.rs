@@ -1,5 +1,6 @@
 //! How other services use images: compute reads image data for its image
-//! cache and creates images from servers (snapshots).
+//! cache, creates images from servers (snapshots), and lists images and
+//! edits their properties for nova's image proxy.
 //!
 //! [`ImageService`] implements [`ImageClient`] in process (all-in-one). An
 //! implementation over the REST API, for split deployments or an upstream
@@ -8,7 +9,9 @@
 use crate::data::Download;
 use crate::error::Error;
 use crate::images::Image;
+use crate::patch::PatchOp;
 use crate::policy::Viewer;
+use crate::store::images::ListQuery;
 use crate::stores::DataStream;
 use crate::ImageService;
 use futures_util::future::BoxFuture;
@@ -16,6 +19,24 @@ use serde_json::{Map, Value};
 
 pub trait ImageClient: Send + Sync {
     fn show<'a>(&'a self, viewer: &'a Viewer, id: &'a str) -> BoxFuture<'a, Result<Image, Error>>;
+
+    /// One page of the images the viewer may see (as `GET /v2/images`),
+    /// and whether more follow.
+    fn list<'a>(
+        &'a self,
+        viewer: &'a Viewer,
+        query: ListQuery,
+        marker: Option<String>,
+        limit: usize,
+    ) -> BoxFuture<'a, Result<(Vec<Image>, bool), Error>>;
+
+    /// Changes an image's attributes (as `PATCH /v2/images/{id}`).
+    fn update<'a>(
+        &'a self,
+        viewer: &'a Viewer,
+        id: &'a str,
+        ops: Vec<PatchOp>,
+    ) -> BoxFuture<'a, Result<Image, Error>>;
 
     /// The whole data of an active image, `None` if it has none.
     fn download<'a>(
@@ -44,6 +65,25 @@ pub trait ImageClient: Send + Sync {
 impl ImageClient for ImageService {
     fn show<'a>(&'a self, viewer: &'a Viewer, id: &'a str) -> BoxFuture<'a, Result<Image, Error>> {
         Box::pin(self.get_image(viewer, id))
+    }
+
+    fn list<'a>(
+        &'a self,
+        viewer: &'a Viewer,
+        query: ListQuery,
+        marker: Option<String>,
+        limit: usize,
+    ) -> BoxFuture<'a, Result<(Vec<Image>, bool), Error>> {
+        Box::pin(self.list_images(viewer, query, marker, limit))
+    }
+
+    fn update<'a>(
+        &'a self,
+        viewer: &'a Viewer,
+        id: &'a str,
+        ops: Vec<PatchOp>,
+    ) -> BoxFuture<'a, Result<Image, Error>> {
+        Box::pin(self.update_image(viewer, id, ops))
     }
 
     fn download<'a>(

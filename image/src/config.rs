@@ -76,6 +76,8 @@ pub struct ImageConfig {
     /// `glance-direct` keeps staged data until it is imported.
     pub staging_datadir: PathBuf,
     pub import_filter: ImportFilter,
+    /// `[task] task_time_to_live`: hours a finished task is kept.
+    pub task_time_to_live_h: u64,
     /// `[image] list_cache_size` (ferrostack's own): rendered list pages
     /// kept per process; 0 turns the cache off.
     pub list_cache_size: usize,
@@ -142,6 +144,7 @@ impl ImageConfig {
                 .map(PathBuf::from)
                 .unwrap_or_else(|| data_dir.join("staging")),
             list_cache_size: conf.get_or("image", "list_cache_size", 1024usize)?,
+            task_time_to_live_h: conf.get_or("task", "task_time_to_live", 48u64)?,
             import_filter: ImportFilter {
                 allowed_schemes: conf.get_list(FILTER, "allowed_schemes", &["http", "https"]),
                 disallowed_schemes: conf.get_list(FILTER, "disallowed_schemes", &[]),

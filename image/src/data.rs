@@ -16,11 +16,13 @@ use crate::policy::{refusal, Viewer};
 use crate::store::models::ImageRow;
 use crate::store::{images as q, AnyConnection};
 use crate::stores::{DataStream, Store, StoreWriter, STAGING_ID};
+use crate::tasks::{record_import, TaskOrigin};
 use crate::ImageService;
 use bytes::Bytes;
 use compat_api::time::now_us;
 use futures_util::{Stream, StreamExt};
 use md5::{Digest, Md5};
+use serde_json::Value;
 use std::fmt::Display;
 use std::sync::Arc;
 
@@ -328,12 +330,16 @@ impl ImageService {
 
     /// `POST /v2/images/{id}/import`: checks the request, moves the image to
     /// `importing` and brings the data in the background (202).
+    /// The import is recorded as a task (see `tasks.rs`) with `request`,
+    /// the import request as sent, and `origin`.
     pub async fn import_image(
         self: &Arc<Self>,
         viewer: &Viewer,
         id: &str,
         method: ImportMethod,
         store: Option<&str>,
+        request: Value,
+        origin: TaskOrigin,
     ) -> Result<(), Error> {
         self.require_method(method.name()).map_err(|_| {
             Error::BadRequest(format!("Unknown import method name '{}'.", method.name()))
@@ -347,7 +353,9 @@ impl ImageService {
         let (viewer, image_id) = (viewer.clone(), id.to_owned());
         let (cap, quota) = (self.conf.image_size_cap, self.conf.user_storage_quota);
         let checked_method = method.clone();
-        let (row, limit) = self
+        // The task names the target store when there is a choice of stores.
+        let target = self.stores.is_multi().then(|| store.id().to_owned());
+        let (row, limit, task_id) = self
             .db
             .write(move |c| {
                 let image = load_visible(c, &viewer, &image_id)?;
@@ -394,24 +402,29 @@ impl ImageService {
                         "New operation on image '{image_id}' is not permitted as prior operation is still in progress"
                     )));
                 }
-                Ok((image.row, limit))
+                let task_id =
+                    record_import(c, &viewer, &origin, &image_id, &request, target.as_deref())?;
+                Ok((image.row, limit, task_id))
             })
             .await?;
         let service = self.clone();
         tokio::spawn(async move {
-            service.run_import(row, method, store, limit).await;
+            service.advance_task(&task_id, None).await;
+            let outcome = service.run_import(row, method, store, limit).await;
+            service.advance_task(&task_id, Some(outcome)).await;
         });
         Ok(())
     }
 
     /// The background half of an import; failures put the image back.
+    /// Returns the outcome for the import's task.
     async fn run_import(
         &self,
         row: ImageRow,
         method: ImportMethod,
         store: Arc<dyn Store>,
         limit: u64,
-    ) {
+    ) -> Result<(), String> {
         let id = row.id.clone();
         let result = async {
             let source: DataStream = match &method {
@@ -443,8 +456,14 @@ impl ImageService {
             (Ok(()), _) => {}
         }
         match result {
-            Ok(()) => tracing::info!("image {id} imported with {}", method.name()),
-            Err(e) => tracing::warn!("import of image {id} with {} failed: {e}", method.name()),
+            Ok(()) => {
+                tracing::info!("image {id} imported with {}", method.name());
+                Ok(())
+            }
+            Err(e) => {
+                tracing::warn!("import of image {id} with {} failed: {e}", method.name());
+                Err(e.to_string())
+            }
         }
     }
 

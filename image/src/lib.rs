@@ -3,8 +3,9 @@
 //! `api/` is the HTTP surface, one file per resource; beside it the rules:
 //! `images.rs` (records, visibility, deletion), `patch.rs` (glance's JSON
 //! patch), `data.rs` (streaming upload and download), `members.rs`
-//! (sharing), `policy.rs` (who may do what), `schemas.rs` (the published
-//! JSON schemas). `store/` holds the tables, `stores/` the image data.
+//! (sharing), `tasks.rs` (the tasks of imports), `policy.rs` (who may do
+//! what), `schemas.rs` (the published JSON schemas). `store/` holds the
+//! tables, `stores/` the image data.
 //! [`client::ImageClient`] is how other services of this process (compute)
 //! use images without going through HTTP.
 
@@ -20,6 +21,7 @@ pub mod policy;
 pub mod schemas;
 pub mod store;
 pub mod stores;
+pub mod tasks;
 
 use std::sync::Arc;
 
@@ -70,6 +72,19 @@ impl ImageService {
                     row.id
                 );
             }
+        }
+        let now = compat_api::time::now_us();
+        let ttl_us = (self.conf.task_time_to_live_h as i64).saturating_mul(3_600_000_000);
+        let failed = self.db.run_sync(|c| {
+            store::tasks::fail_unfinished(
+                c,
+                "The import was interrupted by a restart of the image service.",
+                now,
+                now.saturating_add(ttl_us),
+            )
+        })?;
+        if failed > 0 {
+            tracing::warn!("{failed} import tasks interrupted; marked failed");
         }
         let removed = self.stores.clean_partial()?;
         if removed > 0 {

@@ -32,3 +32,12 @@ pub fn bad_request(message: impl Into<String>) -> ApiError {
 pub fn not_found(message: impl Into<String>) -> ApiError {
     ApiError::not_found(message).with_format(ErrorFormat::Nova)
 }
+
+/// nova's 501 for what the host's driver cannot do.
+pub fn not_implemented() -> ApiError {
+    ApiError::new(
+        StatusCode::NOT_IMPLEMENTED,
+        "The requested functionality is not supported.",
+    )
+    .with_format(ErrorFormat::Nova)
+}

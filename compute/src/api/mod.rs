@@ -6,12 +6,14 @@ pub mod aggregates;
 pub mod error;
 pub mod flavors;
 pub mod hosts;
+pub mod image_metadata;
 pub mod images;
 pub mod interfaces;
 pub mod keypairs;
 pub mod limits;
 pub mod migrations;
 pub mod networks;
+pub mod os_hosts;
 pub mod security_groups;
 pub mod server_actions;
 pub mod server_groups;
@@ -246,10 +248,24 @@ fn routes(cfg: &mut web::ServiceConfig, p: &str) {
             .route(get().to(server_password::show_password))
             .route(delete().to(server_password::clear_password)),
     )
+    .service(r("/images").route(get().to(images::list_images)))
+    .service(r("/images/detail").route(get().to(images::list_images_detail)))
     .service(
         r("/images/{id}")
             .route(get().to(images::show_image))
             .route(delete().to(images::delete_image)),
+    )
+    .service(
+        r("/images/{id}/metadata")
+            .route(get().to(image_metadata::list_image_metadata))
+            .route(post().to(image_metadata::create_image_metadata))
+            .route(put().to(image_metadata::update_image_metadata)),
+    )
+    .service(
+        r("/images/{id}/metadata/{key}")
+            .route(get().to(image_metadata::show_image_metadata_item))
+            .route(put().to(image_metadata::update_image_metadata_item))
+            .route(delete().to(image_metadata::delete_image_metadata_item)),
     )
     .service(
         r("/os-aggregates")
@@ -348,7 +364,20 @@ fn routes(cfg: &mut web::ServiceConfig, p: &str) {
     )
     .service(r("/os-hypervisors").route(get().to(hosts::list_hypervisors)))
     .service(r("/os-hypervisors/detail").route(get().to(hosts::list_hypervisors_detail)))
+    .service(r("/os-hypervisors/statistics").route(get().to(hosts::show_hypervisor_statistics)))
     .service(r("/os-hypervisors/{id}").route(get().to(hosts::show_hypervisor)))
+    .service(r("/os-hypervisors/{id}/uptime").route(get().to(hosts::show_hypervisor_uptime)))
+    .service(r("/os-hypervisors/{id}/search").route(get().to(hosts::search_hypervisors)))
+    .service(r("/os-hypervisors/{id}/servers").route(get().to(hosts::list_hypervisor_servers)))
+    .service(r("/os-hosts").route(get().to(os_hosts::list_hosts)))
+    .service(
+        r("/os-hosts/{host_name}")
+            .route(get().to(os_hosts::show_host))
+            .route(put().to(os_hosts::update_host)),
+    )
+    .service(r("/os-hosts/{host_name}/reboot").route(get().to(os_hosts::reboot_host)))
+    .service(r("/os-hosts/{host_name}/shutdown").route(get().to(os_hosts::shutdown_host)))
+    .service(r("/os-hosts/{host_name}/startup").route(get().to(os_hosts::startup_host)))
     .service(r("/os-services").route(get().to(hosts::list_services)))
     .service(r("/os-services/{id}").route(put().to(hosts::update_service)));
 }

@@ -13,6 +13,7 @@ use actix_web::{web, HttpRequest, HttpResponse};
 use compat_api::body::JsonBody;
 use compat_api::query::Query;
 use compat_api::ApiError;
+use serde::Serialize;
 use serde_json::{json, Map, Value};
 use std::collections::BTreeMap;
 
@@ -603,26 +604,50 @@ async fn list(req: Req, svc: Svc, http: HttpRequest, detail: bool) -> ApiResult 
         .filter(keep)
         .take(limit as usize)
         .collect();
-    let items: Vec<Value> = servers
+    let extras = Extras::default();
+    let items: Vec<ServerListItem> = servers
         .iter()
         .map(|i| {
             if detail {
-                views::server(&req, i, true, &Extras::default())
+                ServerListItem::Detail(views::ServerView {
+                    req: &req,
+                    inst: i,
+                    full: true,
+                    extras: &extras,
+                })
             } else {
-                json!({"id": i.id(), "name": i.row.name, "links": views::links(&req, "servers", i.id())})
+                ServerListItem::Brief(json!({"id": i.id(), "name": i.row.name, "links": views::links(&req, "servers", i.id())}))
             }
         })
         .collect();
-    let mut body = json!({ "servers": items });
+    let mut links = None;
     if limit > 0 && servers.len() as i64 == limit {
         if let Some(last) = servers.last() {
             let path = if detail { "servers/detail" } else { "servers" };
             let link =
                 compat_api::pagination::next_link(&format!("{}/{path}", req.url), &q.0, last.id());
-            body["servers_links"] = json!([link]);
+            links = Some(json!([link]));
         }
     }
+    let body = ServerList {
+        servers: items,
+        servers_links: links,
+    };
     Ok(HttpResponse::Ok().json(body))
+}
+
+#[derive(Serialize)]
+#[serde(untagged)]
+enum ServerListItem<'a> {
+    Brief(Value),
+    Detail(views::ServerView<'a>),
+}
+
+#[derive(Serialize)]
+struct ServerList<'a> {
+    servers: Vec<ServerListItem<'a>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    servers_links: Option<Value>,
 }
 
 pub async fn list_servers(req: Req, svc: Svc, http: HttpRequest) -> ApiResult {

@@ -4,13 +4,42 @@ use super::Req;
 use crate::flavors::Flavor;
 use crate::instances::Instance;
 use compat_api::time::{iso_micros_naive, iso_seconds_z};
-use serde_json::{json, Map, Value};
+use serde::ser::{SerializeMap, SerializeSeq, Serializer};
+use serde::Serialize;
+use serde_json::{json, Value};
+use std::collections::BTreeMap;
 
 pub fn links(req: &Req, kind: &str, id: &str) -> Value {
-    json!([
-        {"rel": "self", "href": format!("{}/{kind}/{id}", req.url)},
-        {"rel": "bookmark", "href": format!("{}/{kind}/{id}", req.bookmark)},
-    ])
+    serde_json::to_value(Links { req, kind, id }).unwrap_or_default()
+}
+
+/// `self` and `bookmark` links of a resource.
+struct Links<'a> {
+    req: &'a Req,
+    kind: &'a str,
+    id: &'a str,
+}
+
+impl Serialize for Links<'_> {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let (kind, id) = (self.kind, self.id);
+        let mut seq = s.serialize_seq(Some(2))?;
+        seq.serialize_element(&Link {
+            rel: "self",
+            href: format!("{}/{kind}/{id}", self.req.url),
+        })?;
+        seq.serialize_element(&Link {
+            rel: "bookmark",
+            href: format!("{}/{kind}/{id}", self.req.bookmark),
+        })?;
+        seq.end()
+    }
+}
+
+#[derive(Serialize)]
+struct Link {
+    rel: &'static str,
+    href: String,
 }
 
 /// nova's `hostId`: sha224 of project id and host, hex.
@@ -23,33 +52,56 @@ fn host_id(project_id: &str, host: Option<&str>) -> String {
 
 fn sha224_hex(data: &[u8]) -> String {
     use sha2::{Digest, Sha224};
+    use std::fmt::Write;
     Sha224::digest(data)
         .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect()
+        .fold(String::with_capacity(56), |mut out, b| {
+            let _ = write!(out, "{b:02x}");
+            out
+        })
 }
 
 /// `addresses`: per network label, fixed then floating addresses.
 pub fn addresses(inst: &Instance, extended: bool) -> Value {
-    let mut out = Map::new();
-    if inst.row.vm_state == crate::states::vm::BUILDING {
-        return Value::Object(out);
-    }
-    for vif in &inst.vifs {
-        let entry = out
-            .entry(vif.network_label.clone())
-            .or_insert_with(|| Value::Array(Vec::new()));
-        let Value::Array(list) = entry else { continue };
-        for ip in &vif.ips {
-            let mut a = json!({"version": ip.version, "addr": ip.address});
-            if extended {
-                a["OS-EXT-IPS:type"] = json!(ip.kind);
-                a["OS-EXT-IPS-MAC:mac_addr"] = json!(vif.mac);
+    serde_json::to_value(Addresses { inst, extended }).unwrap_or_default()
+}
+
+struct Addresses<'a> {
+    inst: &'a Instance,
+    /// With the `OS-EXT-IPS` type and MAC address of each.
+    extended: bool,
+}
+
+#[derive(Serialize)]
+struct Address<'a> {
+    version: u8,
+    addr: &'a str,
+    #[serde(rename = "OS-EXT-IPS:type", skip_serializing_if = "Option::is_none")]
+    kind: Option<&'a str>,
+    #[serde(
+        rename = "OS-EXT-IPS-MAC:mac_addr",
+        skip_serializing_if = "Option::is_none"
+    )]
+    mac: Option<&'a str>,
+}
+
+impl Serialize for Addresses<'_> {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let inst = self.inst;
+        let mut by_label: BTreeMap<&str, Vec<Address>> = BTreeMap::new();
+        if inst.row.vm_state != crate::states::vm::BUILDING {
+            for vif in &inst.vifs {
+                let list = by_label.entry(vif.network_label.as_str()).or_default();
+                list.extend(vif.ips.iter().map(|ip| Address {
+                    version: ip.version,
+                    addr: &ip.address,
+                    kind: self.extended.then_some(ip.kind.as_str()),
+                    mac: self.extended.then_some(vif.mac.as_str()),
+                }));
             }
-            list.push(a);
         }
+        by_label.serialize(s)
     }
-    Value::Object(out)
 }
 
 fn flavor(req: &Req, inst: &Instance) -> Value {
@@ -95,142 +147,169 @@ pub struct Extras<'a> {
 /// The body of `GET /servers/{id}` and each item of `/servers/detail`
 /// (`full`), or of an update response before 2.75 (not `full`).
 pub fn server(req: &Req, inst: &Instance, full: bool, extras: &Extras) -> Value {
-    let r = &inst.row;
-    let status = if inst.is_deleted() {
-        "DELETED"
-    } else {
-        inst.status()
-    };
-    let mut v = json!({
-        "id": r.id,
-        "name": r.name,
-        "status": status,
-        "tenant_id": r.project_id,
-        "user_id": r.user_id,
-        "metadata": inst.metadata,
-        "hostId": host_id(&r.project_id, r.host.as_deref()),
-        "image": image(req, inst, extras.image_properties),
-        "flavor": flavor(req, inst),
-        "created": iso_seconds_z(r.created_at),
-        "updated": iso_seconds_z(r.updated_at),
-        "addresses": addresses(inst, full),
-        "accessIPv4": r.access_ipv4.clone().unwrap_or_default(),
-        "accessIPv6": r.access_ipv6.clone().unwrap_or_default(),
-        "links": links(req, "servers", &r.id),
-        "OS-DCF:diskConfig": "MANUAL",
-    });
-    let m = v.as_object_mut().expect("an object literal");
-    if matches!(
-        status,
-        "ACTIVE" | "BUILD" | "REBUILD" | "RESIZE" | "VERIFY_RESIZE" | "MIGRATING"
-    ) {
-        m.insert(
-            "progress".into(),
-            json!(if status == "ACTIVE" { 100 } else { 0 }),
-        );
-    }
-    if let (Some(f), true) = (&inst.fault, matches!(status, "ERROR" | "DELETED")) {
-        let mut fault =
-            json!({"code": f.code, "created": iso_seconds_z(f.created), "message": f.message});
-        if let Some(d) = f
-            .details
-            .as_ref()
-            .filter(|d| !d.is_empty() && (req.ctx.is_admin || f.code != 500))
-        {
-            fault["details"] = json!(d);
-        }
-        m.insert("fault".into(), fault);
-    }
-    if full {
-        full_fields(req, inst, m, extras);
-    }
-    if req.at_least(9) {
-        m.insert("locked".into(), json!(r.locked_by.is_some()));
-    }
-    if req.at_least(19) {
-        m.insert("description".into(), json!(r.description));
-    }
-    if req.at_least(26) {
-        m.insert("tags".into(), json!(inst.tags));
-    }
-    if req.at_least(63) {
-        m.insert("trusted_image_certificates".into(), Value::Null);
-    }
-    if req.at_least(73) {
-        m.insert("locked_reason".into(), json!(r.locked_reason));
-    }
-    if let (true, Some(groups)) = (req.at_least(71), &extras.server_groups) {
-        m.insert("server_groups".into(), json!(groups));
-    }
-    if full && req.at_least(96) {
-        m.insert(
-            "pinned_availability_zone".into(),
-            json!(r.availability_zone),
-        );
-    }
-    if full && req.at_least(100) {
-        m.insert(
-            "scheduler_hints".into(),
-            extras.scheduler_hints.cloned().unwrap_or_else(|| json!({})),
-        );
-    }
-    v
+    serde_json::to_value(ServerView {
+        req,
+        inst,
+        full,
+        extras,
+    })
+    .unwrap_or_default()
 }
 
-fn full_fields(req: &Req, inst: &Instance, m: &mut Map<String, Value>, extras: &Extras) {
+/// A server as [`server`] renders it, written straight to the response:
+/// lists of a thousand servers skip building a JSON tree per server.
+pub struct ServerView<'a> {
+    pub req: &'a Req,
+    pub inst: &'a Instance,
+    pub full: bool,
+    pub extras: &'a Extras<'a>,
+}
+
+impl Serialize for ServerView<'_> {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let (req, inst, extras) = (self.req, self.inst, self.extras);
+        let r = &inst.row;
+        let status = if inst.is_deleted() {
+            "DELETED"
+        } else {
+            inst.status()
+        };
+        let mut m = s.serialize_map(None)?;
+        m.serialize_entry("id", &r.id)?;
+        m.serialize_entry("name", &r.name)?;
+        m.serialize_entry("status", status)?;
+        m.serialize_entry("tenant_id", &r.project_id)?;
+        m.serialize_entry("user_id", &r.user_id)?;
+        m.serialize_entry("metadata", &inst.metadata)?;
+        m.serialize_entry("hostId", &host_id(&r.project_id, r.host.as_deref()))?;
+        m.serialize_entry("image", &image(req, inst, extras.image_properties))?;
+        m.serialize_entry("flavor", &flavor(req, inst))?;
+        m.serialize_entry("created", &iso_seconds_z(r.created_at))?;
+        m.serialize_entry("updated", &iso_seconds_z(r.updated_at))?;
+        m.serialize_entry(
+            "addresses",
+            &Addresses {
+                inst,
+                extended: self.full,
+            },
+        )?;
+        m.serialize_entry("accessIPv4", r.access_ipv4.as_deref().unwrap_or_default())?;
+        m.serialize_entry("accessIPv6", r.access_ipv6.as_deref().unwrap_or_default())?;
+        m.serialize_entry(
+            "links",
+            &Links {
+                req,
+                kind: "servers",
+                id: &r.id,
+            },
+        )?;
+        m.serialize_entry("OS-DCF:diskConfig", "MANUAL")?;
+        if matches!(
+            status,
+            "ACTIVE" | "BUILD" | "REBUILD" | "RESIZE" | "VERIFY_RESIZE" | "MIGRATING"
+        ) {
+            m.serialize_entry("progress", &if status == "ACTIVE" { 100 } else { 0 })?;
+        }
+        if let (Some(f), true) = (&inst.fault, matches!(status, "ERROR" | "DELETED")) {
+            m.serialize_entry("fault", &fault(req, f))?;
+        }
+        if self.full {
+            full_fields(req, inst, &mut m, extras)?;
+        }
+        if req.at_least(9) {
+            m.serialize_entry("locked", &r.locked_by.is_some())?;
+        }
+        if req.at_least(19) {
+            m.serialize_entry("description", &r.description)?;
+        }
+        if req.at_least(26) {
+            m.serialize_entry("tags", &inst.tags)?;
+        }
+        if req.at_least(63) {
+            m.serialize_entry("trusted_image_certificates", &Value::Null)?;
+        }
+        if req.at_least(73) {
+            m.serialize_entry("locked_reason", &r.locked_reason)?;
+        }
+        if let (true, Some(groups)) = (req.at_least(71), &extras.server_groups) {
+            m.serialize_entry("server_groups", groups)?;
+        }
+        if self.full && req.at_least(96) {
+            m.serialize_entry("pinned_availability_zone", &r.availability_zone)?;
+        }
+        if self.full && req.at_least(100) {
+            let empty = json!({});
+            m.serialize_entry("scheduler_hints", extras.scheduler_hints.unwrap_or(&empty))?;
+        }
+        m.end()
+    }
+}
+
+fn fault(req: &Req, f: &crate::instances::Fault) -> Value {
+    let mut fault =
+        json!({"code": f.code, "created": iso_seconds_z(f.created), "message": f.message});
+    if let Some(d) = f
+        .details
+        .as_ref()
+        .filter(|d| !d.is_empty() && (req.ctx.is_admin || f.code != 500))
+    {
+        fault["details"] = json!(d);
+    }
+    fault
+}
+
+fn full_fields<M: SerializeMap>(
+    req: &Req,
+    inst: &Instance,
+    m: &mut M,
+    extras: &Extras,
+) -> Result<(), M::Error> {
     let r = &inst.row;
     let usg = |t: Option<i64>| t.map(iso_micros_naive);
-    m.insert(
-        "OS-EXT-AZ:availability_zone".into(),
-        json!(r.availability_zone.clone().unwrap_or_default()),
-    );
-    m.insert("config_drive".into(), json!(r.config_drive));
-    m.insert("key_name".into(), json!(r.key_name));
-    m.insert("OS-SRV-USG:launched_at".into(), json!(usg(r.launched_at)));
-    m.insert("OS-SRV-USG:terminated_at".into(), json!(usg(r.deleted_at)));
-    m.insert("OS-EXT-STS:task_state".into(), json!(r.task_state));
-    m.insert("OS-EXT-STS:vm_state".into(), json!(r.vm_state));
-    m.insert("OS-EXT-STS:power_state".into(), json!(r.power_state));
-    m.insert("os-extended-volumes:volumes_attached".into(), json!([]));
+    m.serialize_entry(
+        "OS-EXT-AZ:availability_zone",
+        r.availability_zone.as_deref().unwrap_or_default(),
+    )?;
+    m.serialize_entry("config_drive", &r.config_drive)?;
+    m.serialize_entry("key_name", &r.key_name)?;
+    m.serialize_entry("OS-SRV-USG:launched_at", &usg(r.launched_at))?;
+    m.serialize_entry("OS-SRV-USG:terminated_at", &usg(r.deleted_at))?;
+    m.serialize_entry("OS-EXT-STS:task_state", &r.task_state)?;
+    m.serialize_entry("OS-EXT-STS:vm_state", &r.vm_state)?;
+    m.serialize_entry("OS-EXT-STS:power_state", &r.power_state)?;
+    m.serialize_entry("os-extended-volumes:volumes_attached", &[(); 0])?;
     if !inst.security_groups.is_empty() {
         let groups: Vec<Value> = inst
             .security_groups
             .iter()
             .map(|n| json!({"name": n}))
             .collect();
-        m.insert("security_groups".into(), Value::Array(groups));
+        m.serialize_entry("security_groups", &groups)?;
     }
     if req.ctx.is_admin {
-        m.insert("OS-EXT-SRV-ATTR:host".into(), json!(r.host));
-        m.insert(
-            "OS-EXT-SRV-ATTR:instance_name".into(),
-            json!(inst.guest_name()),
-        );
-        m.insert("OS-EXT-SRV-ATTR:hypervisor_hostname".into(), json!(r.node));
+        m.serialize_entry("OS-EXT-SRV-ATTR:host", &r.host)?;
+        m.serialize_entry("OS-EXT-SRV-ATTR:instance_name", &inst.guest_name())?;
+        m.serialize_entry("OS-EXT-SRV-ATTR:hypervisor_hostname", &r.node)?;
         if req.at_least(3) {
-            m.insert("OS-EXT-SRV-ATTR:hostname".into(), json!(r.hostname));
-            m.insert("OS-EXT-SRV-ATTR:kernel_id".into(), json!(""));
-            m.insert("OS-EXT-SRV-ATTR:ramdisk_id".into(), json!(""));
-            m.insert(
-                "OS-EXT-SRV-ATTR:launch_index".into(),
-                json!(extras.launch_index.unwrap_or(0)),
-            );
-            m.insert(
-                "OS-EXT-SRV-ATTR:reservation_id".into(),
-                json!(r.reservation_id),
-            );
-            m.insert("OS-EXT-SRV-ATTR:root_device_name".into(), json!("/dev/vda"));
-            m.insert("OS-EXT-SRV-ATTR:user_data".into(), json!(extras.user_data));
+            m.serialize_entry("OS-EXT-SRV-ATTR:hostname", &r.hostname)?;
+            m.serialize_entry("OS-EXT-SRV-ATTR:kernel_id", "")?;
+            m.serialize_entry("OS-EXT-SRV-ATTR:ramdisk_id", "")?;
+            m.serialize_entry(
+                "OS-EXT-SRV-ATTR:launch_index",
+                &extras.launch_index.unwrap_or(0),
+            )?;
+            m.serialize_entry("OS-EXT-SRV-ATTR:reservation_id", &r.reservation_id)?;
+            m.serialize_entry("OS-EXT-SRV-ATTR:root_device_name", "/dev/vda")?;
+            m.serialize_entry("OS-EXT-SRV-ATTR:user_data", &extras.user_data)?;
         }
         if req.at_least(16) {
-            m.insert(
-                "host_status".into(),
-                json!(if r.host.is_some() { "UP" } else { "" }),
-            );
+            let host_status = if r.host.is_some() { "UP" } else { "" };
+            m.serialize_entry("host_status", host_status)?;
         }
     } else if req.at_least(90) {
-        m.insert("OS-EXT-SRV-ATTR:hostname".into(), json!(r.hostname));
+        m.serialize_entry("OS-EXT-SRV-ATTR:hostname", &r.hostname)?;
     }
+    Ok(())
 }
 
 /// A flavor as `GET /flavors/{id}` shows it.

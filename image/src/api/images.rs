@@ -7,13 +7,15 @@ use crate::error::Error;
 use crate::images::Image;
 use crate::policy::Viewer;
 use crate::store::images::{Cmp, ListQuery, SortKey};
+use crate::tasks::TaskOrigin;
 use crate::ImageService;
 use actix_web::http::header;
-use actix_web::{web, HttpRequest, HttpResponse, ResponseError};
+use actix_web::{web, HttpMessage, HttpRequest, HttpResponse, ResponseError};
 use bytes::Bytes;
 use compat_api::body::{JsonBody, RequestBody};
 use compat_api::pagination::{first_link, next_link};
 use compat_api::query::Query;
+use compat_api::request_id::RequestId;
 use compat_api::time::{iso_seconds_z, parse_iso};
 use compat_api::{ApiError, AuthContext};
 use serde::{Deserialize, Serialize};
@@ -236,6 +238,7 @@ pub async fn import_image(
     id: web::Path<String>,
     body: JsonBody<ImageImportRequest>,
 ) -> Result<HttpResponse, ApiError> {
+    let request = body.0 .0.clone();
     let (method, body_store) = body.into_inner().parse()?;
     let header_store = req
         .headers()
@@ -244,9 +247,24 @@ pub async fn import_image(
     let store = body_store.as_deref().or(header_store);
     svc.clone()
         .into_inner()
-        .import_image(&viewer(&auth), &id, method, store)
+        .import_image(
+            &viewer(&auth),
+            &id,
+            method,
+            store,
+            request,
+            origin(&req, &auth),
+        )
         .await?;
     Ok(HttpResponse::Accepted().finish())
+}
+
+/// The user and request an import task records.
+fn origin(req: &HttpRequest, auth: &AuthContext) -> TaskOrigin {
+    TaskOrigin {
+        user_id: Some(auth.user_id().to_owned()).filter(|u| !u.is_empty()),
+        request_id: req.extensions().get::<RequestId>().map(|r| r.0.clone()),
+    }
 }
 
 pub async fn delete_image(
@@ -356,6 +374,8 @@ const RESERVED_PARAMS: &[&str] = &[
     "size_min",
     "size_max",
     "size",
+    "min_ram",
+    "min_disk",
     "tag",
     "created_at",
     "updated_at",
@@ -409,6 +429,8 @@ impl ListRequest {
             query.size_min = Some(size);
             query.size_max = Some(size);
         }
+        query.min_ram = q.get("min_ram").map(|v| column_value(&v));
+        query.min_disk = q.get("min_disk").map(|v| column_value(&v));
         query.tags = q.all("tag");
         query.created_at = instants(q, "created_at")?;
         query.updated_at = instants(q, "updated_at")?;
@@ -451,6 +473,12 @@ fn boolean(q: &Query, key: &str) -> Result<Option<bool>, ApiError> {
             "Invalid value '{v}' for '{key}' filter. Valid values are 'true' or 'false'."
         ))),
     }
+}
+
+/// An integer column's filter value; one that is not a number matches no
+/// image (the column never holds a negative value), as in glance's SQL.
+fn column_value(v: &str) -> i32 {
+    v.trim().parse().unwrap_or(-1)
 }
 
 fn number(q: &Query, key: &str) -> Result<Option<i64>, ApiError> {

@@ -2,6 +2,7 @@
 
 pub mod error;
 pub mod image_data;
+pub mod image_tasks;
 pub mod images;
 pub mod info;
 pub mod members;
@@ -76,6 +77,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         )
         .service(resource("/images/{id}/stage").route(put().to(image_data::stage_image_data)))
         .service(resource("/images/{id}/import").route(post().to(images::import_image)))
+        .service(resource("/images/{id}/tasks").route(get().to(image_tasks::show_image_tasks)))
         .service(resource("/info/import").route(get().to(info::show_import_info)))
         .service(resource("/info/stores").route(get().to(info::list_stores)))
         .service(resource("/info/usage").route(get().to(info::show_usage)))

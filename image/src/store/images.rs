@@ -1,7 +1,7 @@
 //! Images, their custom properties and tags.
 
 use super::models::{ImageRow, PropertyRow, TagRow};
-use super::schema::{image_members, image_properties, image_tags, images};
+use super::schema::{image_members, image_properties, image_tags, image_tasks, images};
 use super::{bump_generation, AnyConnection, StoreError};
 use diesel::prelude::*;
 use std::collections::{BTreeMap, HashMap};
@@ -55,6 +55,7 @@ pub fn delete(c: &mut Conn, id: &str) -> R<()> {
     diesel::delete(image_properties::table.filter(image_properties::image_id.eq(id))).execute(c)?;
     diesel::delete(image_tags::table.filter(image_tags::image_id.eq(id))).execute(c)?;
     diesel::delete(image_members::table.filter(image_members::image_id.eq(id))).execute(c)?;
+    diesel::delete(image_tasks::table.filter(image_tasks::image_id.eq(id))).execute(c)?;
     diesel::delete(images::table.find(id)).execute(c)?;
     bump_generation(c)
 }
@@ -233,6 +234,10 @@ pub struct ListQuery {
     pub os_hidden: Option<bool>,
     pub size_min: Option<i64>,
     pub size_max: Option<i64>,
+    /// `min_ram` and `min_disk` filters: equal to the value, as glance
+    /// compares its image columns.
+    pub min_ram: Option<i32>,
+    pub min_disk: Option<i32>,
     pub tags: Vec<String>,
     pub properties: Vec<(String, String)>,
     pub created_at: Vec<(Cmp, i64)>,
@@ -307,6 +312,12 @@ fn filtered(q: &ListQuery) -> Boxed<'static> {
     }
     if let Some(max) = q.size_max {
         query = query.filter(images::size.le(max));
+    }
+    if let Some(ram) = q.min_ram {
+        query = query.filter(images::min_ram.eq(ram));
+    }
+    if let Some(disk) = q.min_disk {
+        query = query.filter(images::min_disk.eq(disk));
     }
     for tag in &q.tags {
         query = query.filter(

@@ -62,8 +62,29 @@ CREATE TABLE image_generation (
 INSERT INTO image_generation (id, value) VALUES (1, 0)
 "#;
 
+/// The tasks of interoperable imports (`GET /v2/images/{id}/tasks`).
+/// `input` and `result` are JSON texts.
+const V3: &str = r#"
+CREATE TABLE image_tasks (
+    id VARCHAR(36) NOT NULL PRIMARY KEY,
+    image_id VARCHAR(36) NOT NULL,
+    task_type VARCHAR(30) NOT NULL,
+    status VARCHAR(30) NOT NULL,
+    owner VARCHAR(255),
+    user_id VARCHAR(255),
+    request_id VARCHAR(255),
+    input TEXT NOT NULL,
+    result TEXT,
+    message TEXT NOT NULL,
+    expires_at BIGINT,
+    created_at BIGINT NOT NULL,
+    updated_at BIGINT NOT NULL
+) {OPTS};
+CREATE INDEX image_tasks_image ON image_tasks (image_id, created_at)
+"#;
+
 /// `(version, ddl)`, applied in order.
-const MIGRATIONS: &[(i32, &str)] = &[(1, V1), (2, V2)];
+const MIGRATIONS: &[(i32, &str)] = &[(1, V1), (2, V2), (3, V3)];
 
 /// Creates or upgrades the image schema; returns the version reached.
 pub fn run(conn: &mut AnyConnection) -> Result<i32, StoreError> {

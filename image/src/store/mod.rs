@@ -6,6 +6,7 @@ pub mod members;
 pub mod migrations;
 pub mod models;
 pub mod schema;
+pub mod tasks;
 
 pub use compat_api::db::{AnyConnection, Backend, Db, StoreError};
 

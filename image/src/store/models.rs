@@ -85,3 +85,24 @@ pub struct MemberRow {
     pub created_at: i64,
     pub updated_at: i64,
 }
+
+/// A task of an image (an interoperable import).
+#[derive(Debug, Clone, PartialEq, Queryable, Selectable, Insertable, AsChangeset)]
+#[diesel(table_name = image_tasks, treat_none_as_null = true)]
+pub struct TaskRow {
+    pub id: String,
+    pub image_id: String,
+    /// glance's task `type` (`api_image_import`).
+    pub task_type: String,
+    /// `pending`, `processing`, `success` or `failure`.
+    pub status: String,
+    pub owner: Option<String>,
+    pub user_id: Option<String>,
+    pub request_id: Option<String>,
+    pub input: String,
+    pub result: Option<String>,
+    pub message: String,
+    pub expires_at: Option<i64>,
+    pub created_at: i64,
+    pub updated_at: i64,
+}

@@ -60,4 +60,22 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    image_tasks (id) {
+        id -> Text,
+        image_id -> Text,
+        task_type -> Text,
+        status -> Text,
+        owner -> Nullable<Text>,
+        user_id -> Nullable<Text>,
+        request_id -> Nullable<Text>,
+        input -> Text,
+        result -> Nullable<Text>,
+        message -> Text,
+        expires_at -> Nullable<BigInt>,
+        created_at -> BigInt,
+        updated_at -> BigInt,
+    }
+}
+
 diesel::allow_tables_to_appear_in_same_query!(images, image_properties, image_tags, image_members);
