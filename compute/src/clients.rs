@@ -110,6 +110,23 @@ pub struct PortInfo {
 /// A security group and its rules, as the network service keeps them.
 pub type SecurityGroupInfo = network::client::SecurityGroupSummary;
 
+/// A security group rule, as the network service keeps it.
+pub type SecurityGroupRuleInfo = network::client::RuleSummary;
+
+/// A floating IP, as the network service keeps it.
+pub type FloatingIpInfo = network::client::FloatingIpSummary;
+
+/// An ingress rule in nova's terms, for the network service to add.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct IngressRule {
+    pub group_id: String,
+    pub protocol: Option<String>,
+    pub port_range_min: Option<i64>,
+    pub port_range_max: Option<i64>,
+    pub cidr: Option<String>,
+    pub remote_group_id: Option<String>,
+}
+
 pub trait NetworkApi: Send + Sync {
     /// The networks `ctx` may see (all of them, or those in `ids`; an
     /// unknown id is `NotFound`).
@@ -185,6 +202,43 @@ pub trait NetworkApi: Send + Sync {
         port_id: &'a str,
         ids: Vec<String>,
     ) -> BoxFuture<'a, Result<()>>;
+
+    /// Adds an ingress rule (a quota overrun is `OverQuota`, a duplicate
+    /// `Conflict`).
+    fn create_security_group_rule<'a>(
+        &'a self,
+        ctx: &'a Context,
+        rule: IngressRule,
+    ) -> BoxFuture<'a, Result<SecurityGroupRuleInfo>>;
+
+    fn delete_security_group_rule<'a>(
+        &'a self,
+        ctx: &'a Context,
+        id: &'a str,
+    ) -> BoxFuture<'a, Result<()>>;
+
+    /// The floating IPs `ctx` sees.
+    fn floating_ips<'a>(&'a self, ctx: &'a Context) -> BoxFuture<'a, Result<Vec<FloatingIpInfo>>>;
+
+    /// Allocates an address of an external network to `ctx`'s project (a
+    /// quota overrun is `OverQuota`).
+    fn create_floating_ip<'a>(
+        &'a self,
+        ctx: &'a Context,
+        network_id: &'a str,
+    ) -> BoxFuture<'a, Result<FloatingIpInfo>>;
+
+    fn delete_floating_ip<'a>(&'a self, ctx: &'a Context, id: &'a str)
+        -> BoxFuture<'a, Result<()>>;
+
+    /// Maps a floating IP to a port (and one of its fixed addresses), or
+    /// with `None` unmaps it.
+    fn set_floating_ip_port<'a>(
+        &'a self,
+        ctx: &'a Context,
+        id: &'a str,
+        port: Option<(String, Option<String>)>,
+    ) -> BoxFuture<'a, Result<FloatingIpInfo>>;
 }
 
 /// The image service of this process.
@@ -368,6 +422,17 @@ fn network_error(e: network::Error) -> Error {
         network::Error::BadRequest { message, .. } => Error::BadRequest(message),
         network::Error::Forbidden(m) => Error::Forbidden(m),
         other => Error::Unavailable(format!("network service: {other}")),
+    }
+}
+
+/// As `network_error`, with a quota overrun told apart.
+fn quota_error(e: network::Error) -> Error {
+    match e {
+        network::Error::Conflict {
+            kind: "OverQuota",
+            message,
+        } => Error::OverQuota(message),
+        other => network_error(other),
     }
 }
 
@@ -605,6 +670,103 @@ impl NetworkApi for InProcessNetwork {
             use network::client::NetworkClient;
             self.0
                 .set_port_security_groups(port_id, ids)
+                .await
+                .map_err(network_error)
+        })
+    }
+
+    fn create_security_group_rule<'a>(
+        &'a self,
+        ctx: &'a Context,
+        rule: IngressRule,
+    ) -> BoxFuture<'a, Result<SecurityGroupRuleInfo>> {
+        Box::pin(async move {
+            use network::client::NetworkClient;
+            // nova's self-referencing rules are IPv4 only; a CIDR tells.
+            let ethertype = match &rule.cidr {
+                Some(c) if c.contains(':') => "IPv6",
+                _ => "IPv4",
+            };
+            let req = network::security_groups::SecurityGroupRuleRequest {
+                security_group_id: Some(rule.group_id),
+                direction: Some("ingress".into()),
+                ethertype: Some(ethertype.into()),
+                protocol: rule.protocol.map(serde_json::Value::String),
+                port_range_min: rule.port_range_min,
+                port_range_max: rule.port_range_max,
+                remote_ip_prefix: rule.cidr,
+                remote_group_id: rule.remote_group_id,
+                ..Default::default()
+            };
+            self.0
+                .create_security_group_rule(caller(ctx), req)
+                .await
+                .map_err(quota_error)
+        })
+    }
+
+    fn delete_security_group_rule<'a>(
+        &'a self,
+        ctx: &'a Context,
+        id: &'a str,
+    ) -> BoxFuture<'a, Result<()>> {
+        Box::pin(async move {
+            use network::client::NetworkClient;
+            self.0
+                .delete_security_group_rule(caller(ctx), id)
+                .await
+                .map_err(network_error)
+        })
+    }
+
+    fn floating_ips<'a>(&'a self, ctx: &'a Context) -> BoxFuture<'a, Result<Vec<FloatingIpInfo>>> {
+        Box::pin(async move {
+            use network::client::NetworkClient;
+            self.0
+                .floating_ips(caller(ctx))
+                .await
+                .map_err(network_error)
+        })
+    }
+
+    fn create_floating_ip<'a>(
+        &'a self,
+        ctx: &'a Context,
+        network_id: &'a str,
+    ) -> BoxFuture<'a, Result<FloatingIpInfo>> {
+        Box::pin(async move {
+            use network::client::NetworkClient;
+            self.0
+                .create_floating_ip(caller(ctx), network_id)
+                .await
+                .map_err(quota_error)
+        })
+    }
+
+    fn delete_floating_ip<'a>(
+        &'a self,
+        ctx: &'a Context,
+        id: &'a str,
+    ) -> BoxFuture<'a, Result<()>> {
+        Box::pin(async move {
+            use network::client::NetworkClient;
+            self.0
+                .delete_floating_ip(caller(ctx), id)
+                .await
+                .map_err(network_error)
+        })
+    }
+
+    fn set_floating_ip_port<'a>(
+        &'a self,
+        ctx: &'a Context,
+        id: &'a str,
+        port: Option<(String, Option<String>)>,
+    ) -> BoxFuture<'a, Result<FloatingIpInfo>> {
+        Box::pin(async move {
+            use network::client::NetworkClient;
+            self.0
+                .set_floating_ip_port(caller(ctx), id, port)
                 .await
                 .map_err(network_error)
         })

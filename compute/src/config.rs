@@ -17,6 +17,20 @@ pub const QUOTA_DEFAULTS: &[(&str, i64)] = &[
     ("key_pairs", 100),
     ("server_groups", 10),
     ("server_group_members", 10),
+    // nova-network's quotas: shown and settable below 2.36 as nova keeps
+    // them, enforced nowhere (the network service has its own quotas).
+    ("floating_ips", 10),
+    ("fixed_ips", -1),
+    ("security_groups", 10),
+    ("security_group_rules", 20),
+];
+
+/// The nova-network quota resources the API drops from 2.36.
+pub const LEGACY_NETWORK_QUOTAS: &[&str] = &[
+    "floating_ips",
+    "fixed_ips",
+    "security_groups",
+    "security_group_rules",
 ];
 
 /// What instance state changes send `instance.update` notifications.

@@ -1,6 +1,7 @@
-//! Server actions beyond power and moves: rebuild, createImage,
+//! Server actions beyond power and moves: rebuild, createImage, createBackup,
 //! changePassword, add/removeSecurityGroup and os-resetState.
 
+pub use crate::agent::tasks::BackupRotation;
 use crate::agent::tasks::{PasswordRequest, RebuildRequest, SnapshotRequest};
 use crate::context::Context;
 use crate::error::{Error, Result};
@@ -91,33 +92,50 @@ impl ComputeService {
             .ok_or_else(|| Error::bad_request("Invalid key_name provided."))
     }
 
-    /// `createImage`: a queued image owned by the caller's project, which
-    /// the host fills with the instance's root disk. Returns its id.
+    /// `createImage`, or `createBackup` with `backup`: a queued image owned
+    /// by the caller's project, which the host fills with the instance's
+    /// root disk (and then rotates the backups). Returns its id.
     pub async fn create_image(
         self: &Arc<Self>,
         ctx: &Context,
         id: &str,
         name: &str,
         metadata: BTreeMap<String, String>,
+        backup: Option<BackupRotation>,
     ) -> Result<String> {
         const SNAPSHOTTABLE: &[&str] = &[vm::ACTIVE, vm::STOPPED, vm::PAUSED, vm::SUSPENDED];
+        const BACKABLE: &[&str] = &[vm::ACTIVE, vm::STOPPED];
+        let (action, states, task_state) = match backup {
+            Some(_) => ("createBackup", BACKABLE, task::IMAGE_BACKUP),
+            None => ("createImage", SNAPSHOTTABLE, task::IMAGE_SNAPSHOT),
+        };
         let inst = {
             let (ctx, id) = (ctx.clone(), id.to_owned());
             self.read(move |c| instances::visible(c, &ctx, &id)).await?
         };
         // Checked before the image exists, and again when the task starts.
         check_unlocked(ctx, &inst)?;
-        if !SNAPSHOTTABLE.contains(&inst.row.vm_state.as_str()) {
+        if !states.contains(&inst.row.vm_state.as_str()) {
             return Err(Error::invalid_state(
-                "createImage",
+                action,
                 id,
                 "vm_state",
                 &inst.row.vm_state,
             ));
         }
-        let attributes = self.snapshot_attributes(ctx, &inst, name, metadata).await?;
+        let mut metadata = metadata;
+        let image_type = match &backup {
+            Some(b) => {
+                metadata.insert("backup_type".into(), b.backup_type.clone());
+                "backup"
+            }
+            None => "snapshot",
+        };
+        let attributes = self
+            .snapshot_attributes(ctx, &inst, name, image_type, metadata)
+            .await?;
         let image = self.images.create(ctx, attributes).await?;
-        let step = TaskStart::new("createImage", SNAPSHOTTABLE, Some(task::IMAGE_SNAPSHOT));
+        let step = TaskStart::new(action, states, Some(task_state));
         let started = self.start_task(ctx, id, step, |_, _| Ok(())).await;
         let (inst, ()) = match started {
             Ok(s) => s,
@@ -129,6 +147,7 @@ impl ComputeService {
         let args = SnapshotRequest {
             instance_id: id.to_owned(),
             image_id: image.id.clone(),
+            backup,
         };
         self.cast_to_host(ctx, &inst, "snapshot_instance", args)?;
         Ok(image.id)
@@ -141,6 +160,7 @@ impl ComputeService {
         ctx: &Context,
         inst: &Instance,
         name: &str,
+        image_type: &str,
         metadata: BTreeMap<String, String>,
     ) -> Result<Map<String, Value>> {
         let base = match inst.row.image_ref.as_str() {
@@ -172,7 +192,7 @@ impl ComputeService {
             }
         }
         attrs.insert("instance_uuid".into(), json!(inst.id()));
-        attrs.insert("image_type".into(), json!("snapshot"));
+        attrs.insert("image_type".into(), json!(image_type));
         attrs.insert("base_image_ref".into(), json!(inst.row.image_ref));
         attrs.insert("user_id".into(), json!(ctx.user_id));
         attrs.insert("owner_user_name".into(), json!(ctx.user_id));

@@ -79,6 +79,19 @@ pub struct RuleSummary {
     pub remote_group: Option<(String, String, String)>,
 }
 
+/// A floating IP as compute's proxy API shows it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct FloatingIpSummary {
+    pub id: String,
+    pub project_id: String,
+    pub floating_ip_address: String,
+    pub floating_network_id: String,
+    pub port_id: Option<String>,
+    pub fixed_ip_address: Option<String>,
+    /// The device of the associated port (an instance's uuid).
+    pub device_id: Option<String>,
+}
+
 /// A security group as compute's proxy API shows it.
 #[derive(Debug, Clone, PartialEq)]
 pub struct SecurityGroupSummary {
@@ -127,6 +140,29 @@ pub trait NetworkClient {
     /// The security group ids of a port.
     async fn port_security_groups(&self, port_id: &str) -> Result<Vec<String>>;
     async fn set_port_security_groups(&self, port_id: &str, ids: Vec<String>) -> Result<()>;
+    /// Adds a rule to a group `caller` sees; the rule as its group shows it.
+    async fn create_security_group_rule(
+        &self,
+        caller: Caller,
+        req: crate::security_groups::SecurityGroupRuleRequest,
+    ) -> Result<RuleSummary>;
+    async fn delete_security_group_rule(&self, caller: Caller, id: &str) -> Result<()>;
+    /// The floating IPs `caller` sees.
+    async fn floating_ips(&self, caller: Caller) -> Result<Vec<FloatingIpSummary>>;
+    /// Allocates an address of an external network to `caller`'s project.
+    async fn create_floating_ip(
+        &self,
+        caller: Caller,
+        network_id: &str,
+    ) -> Result<FloatingIpSummary>;
+    async fn delete_floating_ip(&self, caller: Caller, id: &str) -> Result<()>;
+    /// Maps a floating IP to a port's fixed address, or (`None`) unmaps it.
+    async fn set_floating_ip_port(
+        &self,
+        caller: Caller,
+        id: &str,
+        port: Option<(String, Option<String>)>,
+    ) -> Result<FloatingIpSummary>;
 }
 
 /// The in-process implementation, for the all-in-one binary.
@@ -355,6 +391,123 @@ impl NetworkClient for InProcess {
             })
             .await
     }
+
+    async fn create_security_group_rule(
+        &self,
+        caller: Caller,
+        req: crate::security_groups::SecurityGroupRuleRequest,
+    ) -> Result<RuleSummary> {
+        self.0
+            .write(caller, move |c, ctx| {
+                let rule = crate::security_groups::create_rule(c, ctx, req)?;
+                let group = crate::security_groups::show(c, ctx.caller, &rule.security_group_id)?;
+                one(c, group)?
+                    .rules
+                    .into_iter()
+                    .find(|r| r.id == rule.id)
+                    .ok_or_else(|| {
+                        Error::not_found(
+                            "SecurityGroupRuleNotFound",
+                            "Security group rule vanished.",
+                        )
+                    })
+            })
+            .await
+    }
+
+    async fn delete_security_group_rule(&self, caller: Caller, id: &str) -> Result<()> {
+        let id = id.to_owned();
+        self.0
+            .write(caller, move |c, ctx| {
+                crate::security_groups::delete_rule(c, ctx, &id)
+            })
+            .await
+    }
+
+    async fn floating_ips(&self, caller: Caller) -> Result<Vec<FloatingIpSummary>> {
+        self.0
+            .read(caller, |c, ctx| {
+                crate::floating_ips::list(c, ctx.caller)?
+                    .into_iter()
+                    .map(|f| floating_summary(c, f.row))
+                    .collect()
+            })
+            .await
+    }
+
+    async fn create_floating_ip(
+        &self,
+        caller: Caller,
+        network_id: &str,
+    ) -> Result<FloatingIpSummary> {
+        let req = crate::floating_ips::FloatingIpRequest {
+            floating_network_id: Some(network_id.to_owned()),
+            ..Default::default()
+        };
+        self.0
+            .write(caller, move |c, ctx| {
+                let f = crate::floating_ips::create(c, ctx, req)?;
+                floating_summary(c, f.row)
+            })
+            .await
+    }
+
+    async fn delete_floating_ip(&self, caller: Caller, id: &str) -> Result<()> {
+        let id = id.to_owned();
+        self.0
+            .write(caller, move |c, ctx| {
+                crate::floating_ips::delete(c, ctx, &id)
+            })
+            .await
+    }
+
+    async fn set_floating_ip_port(
+        &self,
+        caller: Caller,
+        id: &str,
+        port: Option<(String, Option<String>)>,
+    ) -> Result<FloatingIpSummary> {
+        let id = id.to_owned();
+        let req = match port {
+            Some((port_id, fixed)) => crate::floating_ips::FloatingIpRequest {
+                port_id: Some(Some(port_id)),
+                fixed_ip_address: Some(fixed),
+                ..Default::default()
+            },
+            None => crate::floating_ips::FloatingIpRequest {
+                port_id: Some(None),
+                ..Default::default()
+            },
+        };
+        self.0
+            .write(caller, move |c, ctx| {
+                let f = crate::floating_ips::update(c, ctx, &id, req, None)?;
+                floating_summary(c, f.row)
+            })
+            .await
+    }
+}
+
+fn floating_summary(
+    c: &mut crate::store::Conn,
+    row: crate::store::models::FloatingIpRow,
+) -> Result<FloatingIpSummary> {
+    let device_id = match &row.fixed_port_id {
+        Some(p) => crate::store::ports::by_ids(c, std::slice::from_ref(p))?
+            .into_iter()
+            .next()
+            .map(|p| p.device_id),
+        None => None,
+    };
+    Ok(FloatingIpSummary {
+        id: row.id,
+        project_id: row.project_id,
+        floating_ip_address: row.floating_ip_address,
+        floating_network_id: row.floating_network_id,
+        port_id: row.fixed_port_id,
+        fixed_ip_address: row.fixed_ip_address,
+        device_id,
+    })
 }
 
 fn one(c: &mut crate::store::Conn, group: SecurityGroup) -> Result<SecurityGroupSummary> {

@@ -2,9 +2,9 @@
 
 A cloud of its own with two fake hosts (resize and migrate move to the
 other one): resize with confirm and revert, the disk-shrink refusal, cold
-migration, rebuild, snapshots into the image service, security groups on
-the server's ports, metadata, tags, password and state reset, and the
-migration records an admin lists.
+migration, rebuild, snapshots and rotated backups into the image service,
+security groups on the server's ports, metadata, tags, password and state
+reset, and the migration records an admin lists.
 
 Run:  $VENV/bin/python -m pytest tests/cli/test_compute_actions_cli.py -q
 """
@@ -183,6 +183,30 @@ def test_snapshot_becomes_an_active_image(cloud: Cli, image: str):
     assert shown["properties"]["hw_rng_model"] == "virtio"
     assert shown["size"] > 0
     assert wait_status(cloud, name, "ACTIVE")
+
+
+def test_backups_rotate_out_the_oldest(cloud: Cli, image: str):
+    name = boot(cloud, image)
+    server_id = cloud.json("server", "show", name)["id"]
+    kept = []
+    for _ in range(3):
+        backup = unique("backup")
+        cloud.ok("server", "backup", "create", "--name", backup, "--type", "daily",
+                 "--rotate", "2", "--wait", name)
+        wait_status(cloud, name, "ACTIVE")
+        kept = (kept + [backup])[-2:]
+    shown = cloud.json("image", "show", kept[-1])
+    assert shown["properties"]["image_type"] == "backup"
+    assert shown["properties"]["backup_type"] == "daily"
+    # The rotation runs once the third backup is uploaded.
+    deadline = time.time() + WAIT
+    while True:
+        backups = cloud.json("image", "list", "--property", f"instance_uuid={server_id}",
+                             "--property", "image_type=backup")
+        if sorted(b["Name"] for b in backups) == sorted(kept):
+            break
+        assert time.time() < deadline, f"backups left: {backups}, wanted {kept}"
+        time.sleep(0.2)
 
 
 def test_add_and_remove_security_group(cloud: Cli, image: str):

@@ -1,6 +1,8 @@
-//! The agent's part of rebuild, image snapshots and password changes.
+//! The agent's part of rebuild, image snapshots and backups, and password
+//! changes.
 
 use super::{guest_spec, Agent};
+use crate::clients::ImageFilters;
 use crate::context::Context;
 use crate::error::{Error, Result};
 use crate::instances::{self, Fault};
@@ -22,6 +24,17 @@ pub struct RebuildRequest {
 pub struct SnapshotRequest {
     pub instance_id: String,
     pub image_id: String,
+    /// A backup (`createBackup`) rather than a snapshot.
+    #[serde(default)]
+    pub backup: Option<BackupRotation>,
+}
+
+/// After a backup is uploaded only the newest `rotation` backups of its
+/// type are kept (nova's `_rotate_backups`).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct BackupRotation {
+    pub backup_type: String,
+    pub rotation: u32,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -115,8 +128,12 @@ impl Agent {
             let _ = self.svc.images.delete(&ctx, &req.image_id).await;
             return Ok(());
         };
+        let event = match req.backup {
+            Some(_) => "compute_backup_instance",
+            None => "compute_snapshot_instance",
+        };
         self.notify(&ctx, &inst, "snapshot.start");
-        self.event(&id, "compute_snapshot_instance", None).await;
+        self.event(&id, event, None).await;
         let result = async {
             let disk = self
                 .driver
@@ -127,20 +144,46 @@ impl Agent {
             self.svc.images.upload(&ctx, &req.image_id, disk).await
         }
         .await;
-        if result.is_err() {
-            let _ = self.svc.images.delete(&ctx, &req.image_id).await;
+        match (&result, &req.backup) {
+            (Err(_), _) => {
+                let _ = self.svc.images.delete(&ctx, &req.image_id).await;
+            }
+            (Ok(()), Some(rotation)) => self.rotate_backups(&ctx, &id, rotation).await,
+            (Ok(()), None) => {}
         }
         let done = self
             .svc
             .update_instance(&ctx, "compute", &id, |i| i.row.task_state.take().is_some())
             .await?;
         let outcome = if result.is_ok() { "Success" } else { "Error" };
-        self.event(&id, "compute_snapshot_instance", Some(outcome))
-            .await;
+        self.event(&id, event, Some(outcome)).await;
         if let (Ok(()), Some(done)) = (&result, done) {
             self.notify(&ctx, &done, "snapshot.end");
         }
         result
+    }
+
+    /// Deletes the oldest backups of this type beyond `rotation`; a failure
+    /// is logged, the new backup stays.
+    async fn rotate_backups(&self, ctx: &Context, id: &str, rotation: &BackupRotation) {
+        let filters = ImageFilters {
+            properties: vec![
+                ("image_type".into(), "backup".into()),
+                ("backup_type".into(), rotation.backup_type.clone()),
+                ("instance_uuid".into(), id.to_owned()),
+            ],
+            ..ImageFilters::default()
+        };
+        let backups = match self.svc.images.list(ctx, filters, None, None).await {
+            Ok((newest_first, _)) => newest_first,
+            Err(e) => return tracing::warn!("{}: backups of {id} not rotated: {e}", self.host),
+        };
+        for old in backups.iter().skip(rotation.rotation as usize) {
+            tracing::info!("{}: rotating out backup {} of {id}", self.host, old.id);
+            if let Err(e) = self.svc.images.delete(ctx, &old.id).await {
+                tracing::warn!("{}: backup {} not deleted: {e}", self.host, old.id);
+            }
+        }
     }
 
     pub(super) async fn set_admin_password(

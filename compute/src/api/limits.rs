@@ -2,6 +2,7 @@
 
 use super::error::bad_request;
 use super::{ApiResult, Req, Svc};
+use crate::config::LEGACY_NETWORK_QUOTAS;
 use crate::quotas;
 use actix_web::{web, HttpRequest, HttpResponse};
 use compat_api::body::JsonBody;
@@ -28,26 +29,10 @@ fn shown(req: &Req) -> Vec<&'static str> {
             "injected_file_path_bytes",
         ]);
     }
+    if !req.at_least(36) {
+        r.extend(LEGACY_NETWORK_QUOTAS);
+    }
     r
-}
-
-fn legacy_network(req: &Req, m: &mut Map<String, Value>, detail: bool) {
-    if req.at_least(36) {
-        return;
-    }
-    for (k, v) in [
-        ("floating_ips", 10),
-        ("fixed_ips", -1),
-        ("security_groups", 10),
-        ("security_group_rules", 20),
-    ] {
-        let value = if detail {
-            json!({"limit": v, "in_use": 0, "reserved": 0})
-        } else {
-            json!(v)
-        };
-        m.insert(k.into(), value);
-    }
 }
 
 fn quota_set(
@@ -68,7 +53,6 @@ fn quota_set(
         };
         m.insert(r.into(), v);
     }
-    legacy_network(req, &mut m, usage.is_some());
     json!({ "quota_set": m })
 }
 
@@ -142,6 +126,9 @@ pub async fn update_quota_set(
 ) -> ApiResult {
     let project = path.into_inner().0;
     let (values, force) = requested_limits(&body.0, "quota_set")?;
+    if let Some(k) = values.keys().find(|k| !shown(&req).contains(&k.as_str())) {
+        return Err(bad_request(format!("Invalid input for field/attribute quota_set. Value: {k}. Additional properties are not allowed ('{k}' was unexpected)")));
+    }
     let (ctx, conf, p) = (req.ctx.clone(), svc.conf.clone(), project.clone());
     let limits = svc
         .write(move |c| quotas::update(c, &ctx, &conf, &p, values, force))
@@ -224,9 +211,9 @@ pub async fn show_limits(req: Req, svc: Svc, http: HttpRequest) -> ApiResult {
     }
     if !req.at_least(36) {
         for (k, v) in [
-            ("maxSecurityGroups", 10),
-            ("maxSecurityGroupRules", 20),
-            ("maxTotalFloatingIps", 10),
+            ("maxSecurityGroups", l("security_groups")),
+            ("maxSecurityGroupRules", l("security_group_rules")),
+            ("maxTotalFloatingIps", l("floating_ips")),
             ("totalSecurityGroupsUsed", 0),
             ("totalFloatingIpsUsed", 0),
         ] {

@@ -5,15 +5,18 @@
 pub mod aggregates;
 pub mod error;
 pub mod flavors;
+pub mod floating_ips;
 pub mod hosts;
 pub mod image_metadata;
 pub mod images;
+pub mod instance_usage_audit_log;
 pub mod interfaces;
 pub mod keypairs;
 pub mod limits;
 pub mod migrations;
 pub mod networks;
 pub mod os_hosts;
+pub mod security_group_rules;
 pub mod security_groups;
 pub mod server_actions;
 pub mod server_groups;
@@ -301,6 +304,25 @@ fn routes(cfg: &mut web::ServiceConfig, p: &str) {
             .route(delete().to(security_groups::delete_security_group)),
     )
     .service(
+        r("/os-security-group-rules")
+            .route(post().to(security_group_rules::create_security_group_rule)),
+    )
+    .service(
+        r("/os-security-group-rules/{id}")
+            .route(delete().to(security_group_rules::delete_security_group_rule)),
+    )
+    .service(
+        r("/os-floating-ips")
+            .route(get().to(floating_ips::list_floating_ips))
+            .route(post().to(floating_ips::create_floating_ip)),
+    )
+    .service(
+        r("/os-floating-ips/{id}")
+            .route(get().to(floating_ips::show_floating_ip))
+            .route(delete().to(floating_ips::delete_floating_ip)),
+    )
+    .service(r("/os-floating-ip-pools").route(get().to(floating_ips::list_floating_ip_pools)))
+    .service(
         r("/servers/{id}/os-security-groups")
             .route(get().to(security_groups::list_server_security_groups)),
     )
@@ -378,6 +400,14 @@ fn routes(cfg: &mut web::ServiceConfig, p: &str) {
     .service(r("/os-hosts/{host_name}/reboot").route(get().to(os_hosts::reboot_host)))
     .service(r("/os-hosts/{host_name}/shutdown").route(get().to(os_hosts::shutdown_host)))
     .service(r("/os-hosts/{host_name}/startup").route(get().to(os_hosts::startup_host)))
+    .service(
+        r("/os-instance_usage_audit_log")
+            .route(get().to(instance_usage_audit_log::list_instance_usage_audit_logs)),
+    )
+    .service(
+        r("/os-instance_usage_audit_log/{before_timestamp}")
+            .route(get().to(instance_usage_audit_log::show_instance_usage_audit_log)),
+    )
     .service(r("/os-services").route(get().to(hosts::list_services)))
     .service(r("/os-services/{id}").route(put().to(hosts::update_service)));
 }

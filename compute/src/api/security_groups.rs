@@ -2,12 +2,11 @@
 //! (`os-security-groups`, `/servers/{id}/os-security-groups`): the groups
 //! live in the network service, shown in nova's format (ingress rules
 //! only). From 2.36 they are gone (404), as upstream.
-//!
-//! Partial: `os-security-group-rules` is not proxied yet.
+//! The rules (`os-security-group-rules`) are in security_group_rules.rs.
 
 use super::error::{bad_request, not_found};
 use super::{ApiResult, Req, Svc};
-use crate::clients::SecurityGroupInfo;
+use crate::clients::{SecurityGroupInfo, SecurityGroupRuleInfo};
 use crate::error::Error;
 use crate::instances;
 use actix_web::{web, HttpResponse};
@@ -16,15 +15,35 @@ use compat_api::ApiError;
 use serde_json::{json, Map, Value};
 use std::collections::HashMap;
 
-fn proxy(req: &Req) -> Result<(), ApiError> {
+pub(super) fn proxy(req: &Req) -> Result<(), ApiError> {
     if req.at_least(36) {
         return Err(not_found("The resource could not be found."));
     }
     Ok(())
 }
 
-fn group_not_found(id: &str) -> ApiError {
+pub(super) fn group_not_found(id: &str) -> ApiError {
     not_found(format!("Security group {id} not found."))
+}
+
+/// A rule in nova's format (ingress rules only have one).
+pub(super) fn rule_view(group_id: &str, r: &SecurityGroupRuleInfo) -> Value {
+    json!({
+        "id": r.id,
+        "parent_group_id": group_id,
+        "ip_protocol": r.protocol,
+        "from_port": r.port_range_min.unwrap_or(-1),
+        "to_port": r.port_range_max.unwrap_or(-1),
+        "ip_range": match (&r.remote_ip_prefix, &r.remote_group) {
+            (Some(cidr), _) => json!({ "cidr": cidr }),
+            (None, Some(_)) => json!({}),
+            (None, None) => json!({ "cidr": "0.0.0.0/0" }),
+        },
+        "group": match &r.remote_group {
+            Some((_, name, project)) => json!({ "name": name, "tenant_id": project }),
+            None => json!({}),
+        },
+    })
 }
 
 fn view(g: &SecurityGroupInfo) -> Value {
@@ -32,24 +51,7 @@ fn view(g: &SecurityGroupInfo) -> Value {
         .rules
         .iter()
         .filter(|r| r.direction == "ingress")
-        .map(|r| {
-            json!({
-                "id": r.id,
-                "parent_group_id": g.id,
-                "ip_protocol": r.protocol,
-                "from_port": r.port_range_min.unwrap_or(-1),
-                "to_port": r.port_range_max.unwrap_or(-1),
-                "ip_range": match (&r.remote_ip_prefix, &r.remote_group) {
-                    (Some(cidr), _) => json!({ "cidr": cidr }),
-                    (None, Some(_)) => json!({}),
-                    (None, None) => json!({ "cidr": "0.0.0.0/0" }),
-                },
-                "group": match &r.remote_group {
-                    Some((_, name, project)) => json!({ "name": name, "tenant_id": project }),
-                    None => json!({}),
-                },
-            })
-        })
+        .map(|r| rule_view(&g.id, r))
         .collect();
     json!({
         "id": g.id,

@@ -1,13 +1,14 @@
 //! `POST /servers/{id}/action`: one handler, dispatched on the action's key.
 
 use super::error::bad_request;
+use super::floating_ips;
 use super::servers::{access_ip, check_name, field, load_full, nullable, string};
 use super::views::{self, Extras};
 use super::{ApiResult, Req, Svc};
 use crate::agent::PowerAction;
 use crate::instances;
 use crate::moves::MoveKind;
-use crate::server_actions::Rebuild;
+use crate::server_actions::{BackupRotation, Rebuild};
 use crate::ComputeService;
 use actix_web::http::header;
 use actix_web::{web, HttpResponse};
@@ -95,6 +96,7 @@ pub async fn server_action(
         "revertResize" => svc.revert_resize(&req.ctx, &id).await?,
         "rebuild" => return rebuild(&req, &svc, &id, args).await,
         "createImage" => return create_image(&req, &svc, &id, args).await,
+        "createBackup" => return create_backup(&req, &svc, &id, args).await,
         "changePassword" => {
             let password = match args.get("adminPass") {
                 Some(Value::String(p)) => p.clone(),
@@ -110,6 +112,8 @@ pub async fn server_action(
             let add = action == "addSecurityGroup";
             svc.set_security_group(&req.ctx, &id, &name, add).await?
         }
+        "addFloatingIp" => return floating_ips::add_floating_ip(&req, &svc, &id, args).await,
+        "removeFloatingIp" => return floating_ips::remove_floating_ip(&req, &svc, &id, args).await,
         "os-resetState" => {
             let state = args
                 .get("state")
@@ -245,7 +249,7 @@ async fn create_image(req: &Req, svc: &Arc<ComputeService>, id: &str, args: &Val
     })?;
     check_name(&name)?;
     let meta = metadata(args)?.unwrap_or_default();
-    let image_id = svc.create_image(&req.ctx, id, &name, meta).await?;
+    let image_id = svc.create_image(&req.ctx, id, &name, meta, None).await?;
     if req.at_least(45) {
         return Ok(HttpResponse::Accepted().json(json!({ "image_id": image_id })));
     }
@@ -253,4 +257,52 @@ async fn create_image(req: &Req, svc: &Arc<ComputeService>, id: &str, args: &Val
     Ok(HttpResponse::Accepted()
         .insert_header((header::LOCATION, location))
         .finish())
+}
+
+/// `createBackup`: a snapshot kept in a rotation of the newest `rotation`
+/// backups of `backup_type`. 202; the image id in the body from 2.45, in
+/// `Location` before (and then only when the rotation keeps any, as nova).
+async fn create_backup(req: &Req, svc: &Arc<ComputeService>, id: &str, args: &Value) -> ApiResult {
+    let args = object(args, "createBackup")?;
+    let required = |k: &str| {
+        bad_request(format!(
+            "Invalid input for field/attribute createBackup. '{k}' is a required property"
+        ))
+    };
+    let name = string(args, "name")?.ok_or_else(|| required("name"))?;
+    check_name(&name)?;
+    let backup_type = string(args, "backup_type")?.ok_or_else(|| required("backup_type"))?;
+    let rotation = rotation(args.get("rotation").ok_or_else(|| required("rotation"))?)?;
+    let meta = metadata(args)?.unwrap_or_default();
+    let backup = BackupRotation {
+        backup_type,
+        rotation,
+    };
+    let image_id = svc
+        .create_image(&req.ctx, id, &name, meta, Some(backup))
+        .await?;
+    if req.at_least(45) {
+        return Ok(HttpResponse::Accepted().json(json!({ "image_id": image_id })));
+    }
+    let mut resp = HttpResponse::Accepted();
+    if rotation > 0 {
+        resp.insert_header((header::LOCATION, format!("{}/images/{image_id}", req.url)));
+    }
+    Ok(resp.finish())
+}
+
+/// A non-negative integer, or a string of digits, as nova's schema takes.
+fn rotation(v: &Value) -> Result<u32, ApiError> {
+    let n = match v {
+        Value::Number(n) => n.as_u64(),
+        Value::String(s) if !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit()) => {
+            s.parse().ok()
+        }
+        _ => None,
+    };
+    n.and_then(|n| u32::try_from(n).ok()).ok_or_else(|| {
+        bad_request(format!(
+            "Invalid input for field/attribute rotation. Value: {v}. {v} is not a valid non-negative integer"
+        ))
+    })
 }
