@@ -133,6 +133,10 @@ pub struct ComputeConfig {
     pub enable_instance_password: bool,
     pub default_availability_zone: String,
     pub internal_service_availability_zone: String,
+    /// `[DEFAULT] reclaim_instance_interval` seconds: above zero a delete
+    /// is a soft delete (`restore` brings the server back) and the host
+    /// reclaims it after this long.
+    pub reclaim_instance_interval: Duration,
     /// `[DEFAULT] allow_resize_to_same_host`: a resize may stay on its
     /// host (a cold migration never does).
     pub allow_resize_to_same_host: bool,
@@ -212,6 +216,7 @@ impl ComputeConfig {
             internal_service_availability_zone: conf
                 .get("DEFAULT", "internal_service_availability_zone")
                 .unwrap_or_else(|| "internal".into()),
+            reclaim_instance_interval: seconds(conf, "DEFAULT", "reclaim_instance_interval", 0.0)?,
             allow_resize_to_same_host: conf.get_bool(
                 "DEFAULT",
                 "allow_resize_to_same_host",

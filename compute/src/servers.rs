@@ -133,6 +133,17 @@ fn join_group(
     Ok(Some((group.row.id, group.row.policy)))
 }
 
+/// The vm_states a delete may hold back as a soft delete.
+const SOFT_DELETABLE: &[&str] = &[
+    vm::ACTIVE,
+    vm::STOPPED,
+    vm::PAUSED,
+    vm::SUSPENDED,
+    vm::RESIZED,
+    vm::RESCUED,
+    vm::ERROR,
+];
+
 impl ComputeService {
     /// Checks a create request against flavors, images, networks, key
     /// pairs and quota, records the instances and hands them to the
@@ -499,7 +510,34 @@ impl ComputeService {
         .await
     }
 
-    /// `DELETE /servers/{id}` and `forceDelete`.
+    /// `DELETE /servers/{id}`: with `reclaim_instance_interval` set, a
+    /// server that ran is soft-deleted (powered off, kept for `restore`
+    /// until its host reclaims it); otherwise, or when the soft delete is
+    /// refused (never launched, busy, already soft-deleted), as nova does,
+    /// it is deleted for good.
+    pub async fn delete_or_soft_delete(self: &Arc<Self>, ctx: &Context, id: &str) -> Result<()> {
+        if self.conf.reclaim_instance_interval.is_zero() {
+            return self.delete_server(ctx, id).await;
+        }
+        let (ctx2, id2) = (ctx.clone(), id.to_owned());
+        let launched = self
+            .read(move |c| {
+                Ok(instances::visible(c, &ctx2, &id2)?
+                    .row
+                    .launched_at
+                    .is_some())
+            })
+            .await?;
+        if !launched {
+            return self.delete_server(ctx, id).await;
+        }
+        match self.power_action(ctx, id, PowerAction::SoftDelete).await {
+            Err(Error::Conflict(_)) => self.delete_server(ctx, id).await,
+            other => other,
+        }
+    }
+
+    /// Deletes a server for good: a plain delete, and `forceDelete`.
     pub async fn delete_server(self: &Arc<Self>, ctx: &Context, id: &str) -> Result<()> {
         let (ctx2, id2) = (ctx.clone(), id.to_owned());
         let inst = self
@@ -556,6 +594,8 @@ impl ComputeService {
             PowerAction::Unpause => ("unpause", &[vm::PAUSED], task::UNPAUSING),
             PowerAction::Suspend => ("suspend", &[vm::ACTIVE], task::SUSPENDING),
             PowerAction::Resume => ("resume", &[vm::SUSPENDED], task::RESUMING),
+            PowerAction::SoftDelete => ("delete", SOFT_DELETABLE, task::SOFT_DELETING),
+            PowerAction::Restore => ("restore", &[vm::SOFT_DELETED], task::RESTORING),
         };
         let step = TaskStart {
             action: name,

@@ -51,6 +51,8 @@ pub mod task {
     pub const REBUILD_SPAWNING: &str = "rebuild_spawning";
     pub const MIGRATING: &str = "migrating";
     pub const DELETING: &str = "deleting";
+    pub const SOFT_DELETING: &str = "soft-deleting";
+    pub const RESTORING: &str = "restoring";
 }
 
 /// power_state values: nova's integers and names.

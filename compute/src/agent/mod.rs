@@ -17,6 +17,7 @@ use compat_api::bus::{Delivery, Message};
 use serde::{Deserialize, Serialize};
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
+use std::time::Duration;
 
 pub mod calls;
 mod moves;
@@ -40,6 +41,9 @@ pub enum PowerAction {
     Unpause,
     Suspend,
     Resume,
+    /// A delete while `reclaim_instance_interval` holds deletes back.
+    SoftDelete,
+    Restore,
 }
 
 impl PowerAction {
@@ -53,6 +57,8 @@ impl PowerAction {
             PowerAction::Unpause => "unpause",
             PowerAction::Suspend => "suspend",
             PowerAction::Resume => "resume",
+            PowerAction::SoftDelete => "soft_delete",
+            PowerAction::Restore => "restore",
         }
     }
 
@@ -62,6 +68,7 @@ impl PowerAction {
             PowerAction::Stop => (vm::STOPPED, power::SHUTDOWN),
             PowerAction::Pause => (vm::PAUSED, power::PAUSED),
             PowerAction::Suspend => (vm::SUSPENDED, power::SUSPENDED),
+            PowerAction::SoftDelete => (vm::SOFT_DELETED, power::SHUTDOWN),
             _ => (vm::ACTIVE, power::RUNNING),
         }
     }
@@ -76,6 +83,8 @@ impl PowerAction {
             PowerAction::Unpause => "compute_unpause_instance",
             PowerAction::Suspend => "compute_suspend_instance",
             PowerAction::Resume => "compute_resume_instance",
+            PowerAction::SoftDelete => "compute_soft_delete_instance",
+            PowerAction::Restore => "compute_restore_instance",
         }
     }
 }
@@ -122,6 +131,19 @@ impl Agent {
                 }
             }
         });
+        let reclaim = self.svc.conf.reclaim_instance_interval;
+        if !reclaim.is_zero() {
+            let me = self.clone();
+            tokio::spawn(async move {
+                let mut tick = tokio::time::interval(reclaim.min(Duration::from_secs(60)));
+                loop {
+                    tick.tick().await;
+                    if let Err(e) = me.reclaim_queued_deletes(reclaim).await {
+                        tracing::warn!("{}: reclaiming soft-deleted instances: {e}", me.host);
+                    }
+                }
+            });
+        }
         let me = self;
         tokio::spawn(async move {
             let mut tick = tokio::time::interval(me.svc.conf.update_resources_interval);
@@ -538,6 +560,9 @@ impl Agent {
             PowerAction::Unpause => d.unpause(id).await,
             PowerAction::Suspend => d.suspend(id).await,
             PowerAction::Resume => d.resume(id).await,
+            // What nova does for drivers without a soft delete of their own.
+            PowerAction::SoftDelete => d.power_off(id).await,
+            PowerAction::Restore => d.power_on(id).await,
         };
         let ok = result.is_ok();
         if let Err(e) = &result {
@@ -651,6 +676,38 @@ impl Agent {
                 Ok(())
             })
             .await
+    }
+
+    /// Deletes for good the soft-deleted instances of this host that have
+    /// waited `interval` since their delete (nova's `_reclaim_queued_deletes`).
+    async fn reclaim_queued_deletes(self: &Arc<Self>, interval: Duration) -> Result<()> {
+        let cutoff = compat_api::time::now_us() - interval.as_micros() as i64;
+        let host = self.host.clone();
+        let rows = self
+            .svc
+            .read(move |c| Ok(store::instances::on_host(c, &host)?))
+            .await?;
+        let due = rows.into_iter().filter(|r| {
+            r.vm_state == vm::SOFT_DELETED && r.task_state.is_none() && r.updated_at <= cutoff
+        });
+        let ctx = Context::service();
+        for row in due {
+            let marked = self
+                .svc
+                .update_instance(&ctx, "compute", &row.id, |i| {
+                    let waiting = i.row.vm_state == vm::SOFT_DELETED && i.row.task_state.is_none();
+                    if waiting {
+                        i.row.task_state = Some(task::DELETING.into());
+                    }
+                    waiting
+                })
+                .await?;
+            if marked.is_some() {
+                tracing::info!("{}: reclaiming soft-deleted instance {}", self.host, row.id);
+                self.terminate(&ctx, &row.id).await?;
+            }
+        }
+        Ok(())
     }
 
     /// After a restart: finishes deletes, fails builds that were cut off,

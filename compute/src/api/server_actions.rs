@@ -69,6 +69,10 @@ pub async fn server_action(
         }
         "unlock" => svc.set_lock(&req.ctx, &id, false, None).await?,
         "forceDelete" => svc.delete_server(&req.ctx, &id).await?,
+        "restore" => {
+            svc.power_action(&req.ctx, &id, PowerAction::Restore)
+                .await?
+        }
         "resize" => {
             let flavor_ref = match args.get("flavorRef") {
                 Some(Value::String(f)) if !f.is_empty() => f.clone(),

@@ -785,7 +785,9 @@ pub async fn update_server(
 
 pub async fn delete_server(req: Req, svc: Svc, path: web::Path<(String,)>) -> ApiResult {
     let id = path.into_inner().0;
-    svc.into_inner().delete_server(&req.ctx, &id).await?;
+    svc.into_inner()
+        .delete_or_soft_delete(&req.ctx, &id)
+        .await?;
     Ok(HttpResponse::NoContent().finish())
 }
 
