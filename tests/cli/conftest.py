@@ -440,3 +440,53 @@ def member(cli) -> Account:
 @pytest.fixture(scope="session")
 def admin_token(cli) -> str:
     return cli.json("token", "issue")["id"]
+
+
+# --------------------------------------------------------------------------
+# compute helpers shared by the compute modules
+# --------------------------------------------------------------------------
+def own_cloud(workdir: Path, extra_config: str = "", extra_default: str = ""):
+    """A module's own cloud (see Server for the two config arguments): a
+    generator for a module-scoped fixture; the server stops at the end."""
+    srv = Server(workdir, extra_config=extra_config, extra_default=extra_default)
+    try:
+        srv.start()
+        own = srv.workdir / "clients-clouds.yaml"
+        shutil.copy(srv.data_dir / "clouds.yaml", own)
+        yield Cli(server=srv, clouds_yaml=own)
+    finally:
+        srv.stop()
+
+
+def upload_image(cli: Cli, workdir: Path, *options: str) -> str:
+    """A small raw image made with `image create`; returns its name."""
+    disk = workdir / "disk.img"
+    disk.write_bytes(b"\0" * 65536)
+    name = unique("cirros")
+    cli.ok("image", "create", "--file", str(disk), "--disk-format", "raw",
+           "--container-format", "bare", *options, name)
+    return name
+
+
+def wait_server(cli: Cli, name: str, done, timeout: float = 60.0) -> dict:
+    """Polls `server show` until `done(shown)`; fails on ERROR unless that
+    is what `done` waits for, and after `timeout` seconds."""
+    deadline = time.time() + timeout
+    while True:
+        shown = cli.json("server", "show", name)
+        if done(shown):
+            return shown
+        assert shown["status"] != "ERROR", f"server {name} went to ERROR: {shown.get('fault')}"
+        assert time.time() < deadline, (
+            f"server {name} still {shown['status']} ({shown.get('OS-EXT-STS:task_state')})"
+        )
+        time.sleep(0.1)
+
+
+def settled(status: str):
+    """`wait_server`'s test for a status with no task under way."""
+    return lambda s: s["status"] == status and not s.get("OS-EXT-STS:task_state")
+
+
+def wait_status(cli: Cli, name: str, status: str, timeout: float = 60.0) -> dict:
+    return wait_server(cli, name, settled(status), timeout)

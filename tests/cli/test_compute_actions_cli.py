@@ -10,48 +10,26 @@ Run:  $VENV/bin/python -m pytest tests/cli/test_compute_actions_cli.py -q
 """
 from __future__ import annotations
 
-import shutil
 import time
 
 import pytest
 
-from conftest import Cli, Server, http, unique
+from conftest import Cli, http, own_cloud, unique, upload_image, wait_status
 
 WAIT = 30.0
 
 
 @pytest.fixture(scope="module")
 def cloud(tmp_path_factory):
-    srv = Server(tmp_path_factory.mktemp("compute2"),
-                 extra_config="\n[fake_driver]\nhosts = cmp1, cmp2\n[quota]\ninstances = 100\ncores = 200\nram = 1000000\n")
-    try:
-        srv.start()
-        own = srv.workdir / "clients-clouds.yaml"
-        shutil.copy(srv.data_dir / "clouds.yaml", own)
-        yield Cli(server=srv, clouds_yaml=own)
-    finally:
-        srv.stop()
-
-
-def wait_status(cli: Cli, name: str, status: str) -> dict:
-    deadline = time.time() + WAIT
-    while True:
-        shown = cli.json("server", "show", name)
-        if shown["status"] == status and not shown.get("OS-EXT-STS:task_state"):
-            return shown
-        assert shown["status"] != "ERROR", f"server went to ERROR: {shown.get('fault')}"
-        assert time.time() < deadline, f"server {name} still {shown['status']}, wanted {status}"
-        time.sleep(0.2)
+    yield from own_cloud(
+        tmp_path_factory.mktemp("compute2"),
+        extra_config="\n[fake_driver]\nhosts = cmp1, cmp2\n[quota]\ninstances = 100\ncores = 200\nram = 1000000\n",
+    )
 
 
 @pytest.fixture(scope="module")
 def image(cloud: Cli, tmp_path_factory) -> str:
-    disk = tmp_path_factory.mktemp("img") / "disk.img"
-    disk.write_bytes(b"\0" * 65536)
-    name = unique("cirros")
-    cloud.ok("image", "create", "--file", str(disk), "--disk-format", "raw",
-             "--container-format", "bare", "--property", "hw_rng_model=virtio", name)
-    return name
+    return upload_image(cloud, tmp_path_factory.mktemp("img"), "--property", "hw_rng_model=virtio")
 
 
 def boot(cli: Cli, image: str, flavor: str = "m1.tiny") -> str:

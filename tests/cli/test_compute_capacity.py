@@ -11,13 +11,12 @@ Run:  $VENV/bin/python -m pytest tests/cli/test_compute_capacity.py -q
 """
 from __future__ import annotations
 
-import shutil
 import time
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
-from conftest import Cli, Server, http, unique
+from conftest import Cli, http, own_cloud, unique
 
 HOSTS = ["cap1", "cap2", "cap3"]
 HOST_RAM, RESERVED, NANO_RAM = 4096, 512, 128
@@ -29,19 +28,12 @@ WAIT = 120.0
 @pytest.fixture(scope="module")
 def cloud(tmp_path_factory):
     hosts = ", ".join(f"{h}:64:{HOST_RAM}:1000" for h in HOSTS)
-    srv = Server(
+    yield from own_cloud(
         tmp_path_factory.mktemp("capacity"),
         extra_default=f"reserved_host_memory_mb = {RESERVED}\nram_allocation_ratio = 1.0\n",
         extra_config=f"\n[fake_driver]\nhosts = {hosts}\n"
                      "[quota]\ninstances = -1\ncores = -1\nram = -1\n",
     )
-    try:
-        srv.start()
-        own = srv.workdir / "clients-clouds.yaml"
-        shutil.copy(srv.data_dir / "clouds.yaml", own)
-        yield Cli(server=srv, clouds_yaml=own)
-    finally:
-        srv.stop()
 
 
 def api(cli: Cli):
@@ -123,18 +115,11 @@ def test_concurrent_boots_fill_the_hosts_exactly_and_leak_nothing(cloud: Cli, tm
 # --------------------------------------------------------------------------
 @pytest.fixture(scope="module")
 def flaky(tmp_path_factory):
-    srv = Server(
+    yield from own_cloud(
         tmp_path_factory.mktemp("flaky"),
         extra_config="\n[fake_driver]\nhosts = bad1, bad2, good1\nfail_spawn_hosts = bad1, bad2\n"
                      "[scheduler]\nmax_attempts = 3\n",
     )
-    try:
-        srv.start()
-        own = srv.workdir / "clients-clouds.yaml"
-        shutil.copy(srv.data_dir / "clouds.yaml", own)
-        yield Cli(server=srv, clouds_yaml=own)
-    finally:
-        srv.stop()
 
 
 def test_failed_builds_are_retried_elsewhere_then_fail(flaky: Cli, tmp_path):

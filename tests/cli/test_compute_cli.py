@@ -18,7 +18,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import Cli, http, openstack_exe, unique
+from conftest import Cli, http, openstack_exe, unique, upload_image, wait_status
 
 WAIT = 30.0
 
@@ -27,25 +27,9 @@ def server_status(cli: Cli, name: str) -> str:
     return cli.json("server", "show", name)["status"]
 
 
-def wait_status(cli: Cli, name: str, status: str) -> dict:
-    deadline = time.time() + WAIT
-    while True:
-        shown = cli.json("server", "show", name)
-        if shown["status"] == status:
-            return shown
-        assert shown["status"] != "ERROR", f"server went to ERROR: {shown.get('fault')}"
-        assert time.time() < deadline, f"server {name} still {shown['status']}, wanted {status}"
-        time.sleep(0.2)
-
-
 @pytest.fixture(scope="module")
 def image(cli: Cli, tmp_path_factory) -> str:
-    disk = tmp_path_factory.mktemp("img") / "disk.img"
-    disk.write_bytes(b"\0" * 65536)
-    name = unique("cirros")
-    cli.ok("image", "create", "--file", str(disk), "--disk-format", "raw",
-           "--container-format", "bare", name)
-    return name
+    return upload_image(cli, tmp_path_factory.mktemp("img"))
 
 
 @pytest.fixture(scope="module")
