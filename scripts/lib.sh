@@ -7,10 +7,11 @@ export FERROSTACK_VENV="${FERROSTACK_VENV:-$HOME/.cache/ferrostack/venv}"
 
 log() { printf '\n== %s\n' "$*" >&2; }
 
-# System packages: C client libraries for the PostgreSQL and MariaDB drivers.
+# System packages: the MariaDB client library, and OpenSSL's headers for the
+# PostgreSQL client library that is built into the binary.
 install_system_packages() {
     local missing=()
-    for pkg in pkg-config libpq-dev default-libmysqlclient-dev; do
+    for pkg in pkg-config libssl-dev default-libmysqlclient-dev; do
         dpkg -s "$pkg" >/dev/null 2>&1 || missing+=("$pkg")
     done
     [ ${#missing[@]} -eq 0 ] && return 0

@@ -3,7 +3,12 @@
 use crate::cli::{
     bootstrap_options, open_compute, open_identity, open_image, open_network, Endpoints, Runtime,
 };
-use actix_web::{web, HttpServer};
+use actix_http::body::MessageBody;
+use actix_http::HttpService;
+use actix_server::{ServerBuilder, ServerHandle};
+use actix_service::{map_config, ServiceFactory};
+use actix_web::dev::{AppConfig, ServiceRequest, ServiceResponse};
+use actix_web::{web, App};
 use anyhow::{Context, Result};
 use compat_api::app::service_app;
 use compat_api::body::DEFAULT_BODY_LIMIT;
@@ -12,8 +17,10 @@ use compute::ComputeService;
 use identity::Identity;
 use image::ImageService;
 use network::NetworkService;
+use std::net::ToSocketAddrs;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
+use tokio::signal::unix::{signal, Signal, SignalKind};
 
 pub fn all_in_one(rt: Runtime) -> Result<()> {
     let started = Instant::now();
@@ -83,6 +90,9 @@ async fn serve(
         network,
         compute,
     } = services;
+    // Listening from here on: a stop asked for while the APIs start is a
+    // graceful stop too, not the default kill.
+    let stop = StopSignals::listen()?;
     compute
         .start()
         .await
@@ -90,51 +100,65 @@ async fn serve(
     spawn_housekeeping(identity.clone());
     spawn_scrubber(image.clone());
     let verifier = identity.verifier.clone();
+    let host = endpoints.bind_host.as_str();
+    let mut server = actix_server::Server::build()
+        .disable_signals()
+        .backlog(1024);
+    if workers > 0 {
+        server = server.workers(workers);
+    }
     let identity_data = web::Data::from(identity.clone());
     let identity_verifier = verifier.clone();
-    let mut identity_server = HttpServer::new(move || {
-        service_app(ErrorFormat::Keystone, body_limit)
-            .app_data(identity_data.clone())
-            .app_data(identity_verifier.clone())
-            .configure(identity::api::configure)
-    })
-    .bind((endpoints.bind_host.as_str(), endpoints.identity_port))
+    server = listen(
+        server,
+        "identity",
+        (host, endpoints.identity_port),
+        move || {
+            service_app(ErrorFormat::Keystone, body_limit)
+                .app_data(identity_data.clone())
+                .app_data(identity_verifier.clone())
+                .configure(identity::api::configure)
+        },
+    )
     .with_context(|| listen_error(&endpoints, endpoints.identity_port))?;
     let image_data = web::Data::from(image);
     let image_verifier = verifier.clone();
-    let mut image_server = HttpServer::new(move || {
+    server = listen(server, "image", (host, endpoints.image_port), move || {
         service_app(ErrorFormat::Glance, body_limit)
             .app_data(image_data.clone())
             .app_data(image_verifier.clone())
             .configure(image::api::configure)
     })
-    .bind((endpoints.bind_host.as_str(), endpoints.image_port))
     .with_context(|| listen_error(&endpoints, endpoints.image_port))?;
     let network_data = web::Data::from(network);
     let network_verifier = verifier.clone();
-    let mut network_server = HttpServer::new(move || {
-        service_app(ErrorFormat::Neutron, body_limit)
-            .app_data(network_data.clone())
-            .app_data(network_verifier.clone())
-            .configure(network::api::configure)
-    })
-    .bind((endpoints.bind_host.as_str(), endpoints.network_port))
+    server = listen(
+        server,
+        "network",
+        (host, endpoints.network_port),
+        move || {
+            service_app(ErrorFormat::Neutron, body_limit)
+                .app_data(network_data.clone())
+                .app_data(network_verifier.clone())
+                .configure(network::api::configure)
+        },
+    )
     .with_context(|| listen_error(&endpoints, endpoints.network_port))?;
     let compute_data = web::Data::from(compute);
-    let mut compute_server = HttpServer::new(move || {
-        service_app(ErrorFormat::Nova, body_limit)
-            .app_data(compute_data.clone())
-            .app_data(verifier.clone())
-            .configure(compute::api::configure)
-    })
-    .bind((endpoints.bind_host.as_str(), endpoints.compute_port))
+    server = listen(
+        server,
+        "compute",
+        (host, endpoints.compute_port),
+        move || {
+            service_app(ErrorFormat::Nova, body_limit)
+                .app_data(compute_data.clone())
+                .app_data(verifier.clone())
+                .configure(compute::api::configure)
+        },
+    )
     .with_context(|| listen_error(&endpoints, endpoints.compute_port))?;
-    if workers > 0 {
-        compute_server = compute_server.workers(workers);
-        identity_server = identity_server.workers(workers);
-        image_server = image_server.workers(workers);
-        network_server = network_server.workers(workers);
-    }
+    let server = server.run();
+    stop.stop_on_signal(server.handle());
     tracing::info!(
         "ferrostack ready in {} ms: identity {}/v3, image {}, network {}, compute {}/v2.1, data in {}",
         started.elapsed().as_millis(),
@@ -148,14 +172,88 @@ async fn serve(
         "ferrostack ready: identity {}/v3, image {}, network {}, compute {}/v2.1",
         endpoints.identity_url, endpoints.image_url, endpoints.network_url, endpoints.compute_url
     );
-    tokio::try_join!(
-        identity_server.run(),
-        image_server.run(),
-        network_server.run(),
-        compute_server.run()
-    )
-    .context("server failed")?;
+    server.await.context("server failed")?;
     Ok(())
+}
+
+/// Adds an API's listener to the one server of the process. Every worker
+/// thread builds the API's app with `app` and serves its connections, so
+/// the process runs as many event loops as it has workers, not that many
+/// per API; each listener is set up as `HttpServer` would set up its own.
+fn listen<F, T, B>(
+    server: ServerBuilder,
+    name: &str,
+    addr: (&str, u16),
+    app: F,
+) -> std::io::Result<ServerBuilder>
+where
+    F: Fn() -> App<T> + Send + Clone + 'static,
+    T: ServiceFactory<
+            ServiceRequest,
+            Config = (),
+            Response = ServiceResponse<B>,
+            Error = actix_web::Error,
+            InitError = (),
+        > + 'static,
+    B: MessageBody + 'static,
+{
+    let addrs: Vec<_> = addr.to_socket_addrs()?.collect();
+    if addrs.is_empty() {
+        return Err(std::io::Error::other("the address resolves to nothing"));
+    }
+    let mut server = server;
+    // Every address the host resolves to, as HttpServer binds them.
+    for local in addrs {
+        let shutdown = server.graceful_shutdown_signal();
+        let app = app.clone();
+        server = server.bind(name, local, move || {
+            // What links fall back on when a request names no host:
+            // actix-web builds it only through a hidden constructor outside
+            // HttpServer.
+            let config = AppConfig::__priv_test_new(false, local.to_string(), local);
+            let shutdown = shutdown.clone();
+            HttpService::build()
+                .client_disconnect_timeout(Duration::from_secs(1))
+                .graceful_shutdown_signal(move || {
+                    let shutdown = shutdown.clone();
+                    async move { shutdown.notified().await }
+                })
+                .local_addr(local)
+                .finish(map_config(app(), move |()| config.clone()))
+                .tcp()
+        })?;
+    }
+    Ok(server)
+}
+
+/// SIGTERM and SIGINT, listened for from the start (actix would listen only
+/// once the server runs, and a signal before that would kill the process
+/// without a graceful stop).
+struct StopSignals {
+    terminate: Signal,
+    interrupt: Signal,
+}
+
+impl StopSignals {
+    fn listen() -> Result<StopSignals> {
+        let listen = |kind| signal(kind).context("cannot listen for signals");
+        Ok(StopSignals {
+            terminate: listen(SignalKind::terminate())?,
+            interrupt: listen(SignalKind::interrupt())?,
+        })
+    }
+
+    /// Stops the server gracefully at the first signal.
+    fn stop_on_signal(mut self, server: ServerHandle) {
+        tokio::spawn(async move {
+            let name = tokio::select! {
+                _ = self.terminate.recv() => "SIGTERM",
+                _ = self.interrupt.recv() => "SIGINT",
+            };
+            tracing::info!("{name} received: stopping");
+            server.stop(true).await;
+        });
+    }
 }
 
 fn listen_error(endpoints: &Endpoints, port: u16) -> String {

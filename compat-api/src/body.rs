@@ -155,7 +155,7 @@ pub fn parse<T: RequestBody>(bytes: &[u8]) -> Result<T, ApiError> {
         .map_err(|e| ApiError::bad_request(format!("Malformed request body: {e}")))?;
     if let Some(validator) = T::schema() {
         if let Some(error) = validator.iter_errors(&value).next() {
-            let path = error.instance_path.to_string();
+            let path = error.instance_path().to_string();
             let field = path.trim_start_matches('/');
             let field = if field.is_empty() { "body" } else { field };
             return Err(ApiError::bad_request(format!(

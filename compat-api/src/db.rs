@@ -13,6 +13,7 @@
 use diesel::connection::SimpleConnection;
 use diesel::prelude::*;
 use diesel::result::{DatabaseErrorKind, Error as DieselError};
+use scheduled_thread_pool::ScheduledThreadPool;
 use std::collections::HashMap;
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex, OnceLock};
@@ -161,6 +162,22 @@ impl r2d2::ManageConnection for ConnectionManager {
     }
 }
 
+/// The threads that open and reap pooled connections, shared by every pool
+/// in the process: r2d2 would otherwise start three per pool, idle nearly
+/// all the time.
+fn pool_threads() -> Arc<ScheduledThreadPool> {
+    static THREADS: OnceLock<Arc<ScheduledThreadPool>> = OnceLock::new();
+    THREADS
+        .get_or_init(|| {
+            let threads = ScheduledThreadPool::builder()
+                .num_threads(2)
+                .thread_name_pattern("db-pool-{}")
+                .build();
+            Arc::new(threads)
+        })
+        .clone()
+}
+
 /// A service's database: a connection pool, and the SQLite writer lock.
 #[derive(Clone)]
 pub struct Db {
@@ -185,6 +202,7 @@ impl Db {
             .max_size(size.max(1))
             .min_idle(Some(1))
             .test_on_check_out(backend != Backend::Sqlite)
+            .thread_pool(pool_threads())
             .build(ConnectionManager { url })
             .map_err(|e| StoreError::Connect(e.to_string()))?;
         let sqlite_writer = match backend {
@@ -244,12 +262,11 @@ impl Db {
         E: From<StoreError> + Send + 'static,
     {
         let pool = self.pool.clone();
-        tokio::task::spawn_blocking(move || {
+        run_blocking(move || {
             let mut conn = pool.get().map_err(|e| StoreError::Connect(e.to_string()))?;
             f(&mut conn)
         })
-        .await
-        .map_err(|e| StoreError::Task(e.to_string()))?
+        .await?
     }
 
     /// Writes in one transaction on a blocking thread.
@@ -262,9 +279,7 @@ impl Db {
         E: From<StoreError> + From<DieselError> + Send + 'static,
     {
         let db = self.clone();
-        tokio::task::spawn_blocking(move || db.write_sync(f))
-            .await
-            .map_err(|e| StoreError::Task(e.to_string()))?
+        run_blocking(move || db.write_sync(f)).await?
     }
 
     /// [`Db::write`], run again when the database gave up on it for a
@@ -296,6 +311,25 @@ impl Db {
             }
         }
     }
+}
+
+/// Runs `job` on tokio's blocking threads and hands back its result.
+///
+/// The job goes over boxed: `spawn_blocking` generic over every closure of
+/// every query would stamp out tokio's task machinery hundreds of times
+/// (about two megabytes of code, much of it touched as the process starts).
+pub async fn run_blocking<T: Send + 'static>(
+    job: impl FnOnce() -> T + Send + 'static,
+) -> Result<T, StoreError> {
+    let (done, result) = tokio::sync::oneshot::channel();
+    let job: Box<dyn FnOnce() + Send> = Box::new(move || {
+        // The caller may have gone away; then nobody wants the result.
+        let _ = done.send(job());
+    });
+    drop(tokio::task::spawn_blocking(job));
+    result
+        .await
+        .map_err(|_| StoreError::Task("the blocking task ended without a result".into()))
 }
 
 /// The writer lock of a SQLite file, one per file in this process: services
@@ -415,6 +449,13 @@ mod tests {
         assert!(failed.is_err());
         assert_eq!(calls.load(Ordering::SeqCst), 1);
         std::fs::remove_dir_all(dir).ok();
+    }
+
+    #[tokio::test]
+    async fn blocking_jobs_hand_back_their_result_and_a_panic_is_an_error() {
+        assert_eq!(run_blocking(|| 6 * 7).await.unwrap(), 42);
+        let panicked = run_blocking(|| -> u32 { panic!("job failed") }).await;
+        assert!(matches!(panicked, Err(StoreError::Task(_))), "{panicked:?}");
     }
 
     #[test]

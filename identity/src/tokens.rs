@@ -11,9 +11,7 @@ use crate::catalog::Catalog;
 use crate::error::Error;
 use crate::password;
 use crate::store::models::{AppCred, Domain, Project, User};
-use crate::store::{
-    app_creds as ac_q, identity as users_q, resource as res_q, AnyConnection, StoreError,
-};
+use crate::store::{app_creds as ac_q, identity as users_q, resource as res_q, AnyConnection};
 use crate::users::user_option;
 use crate::Identity;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
@@ -654,9 +652,7 @@ impl Serialize for TokenView<'_> {
 pub(crate) async fn blocking<R: Send + 'static>(
     f: impl FnOnce() -> R + Send + 'static,
 ) -> Result<R, Error> {
-    tokio::task::spawn_blocking(f)
-        .await
-        .map_err(|e| Error::Store(StoreError::Task(e.to_string())))
+    compat_api::db::run_blocking(f).await.map_err(Error::Store)
 }
 
 pub fn row_from_event(e: &RevocationEvent) -> crate::store::models::RevocationRow {
