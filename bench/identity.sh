@@ -64,6 +64,10 @@ run_wrk() { # run_wrk NAME ARGS...: prints "NAME: X req/s, p50 Y, p99 Z"
 echo "ferrostack identity benchmark ($(nproc) cores, wrk -t2 -c$CONNECTIONS -d${DURATION}s, bcrypt cost $ROUNDS)"
 printf '%-34s %10s ms\n' "start to first request" "$ready_ms"
 printf '%-34s %10s MiB\n' "idle RSS" "$idle_rss"
+# A stale list (new toolchain or dependencies) shows here before it shows in RSS.
+listed=$(grep -v '^#' "$ROOT/link/symbol-order.txt" | LC_ALL=C sort -u)
+found=$(nm "$BIN" | awk '{print $NF}' | LC_ALL=C sort -u | LC_ALL=C comm -12 - <(echo "$listed") | wc -l)
+printf '%-34s %10s of %s (link/symbol-order.txt)\n' "ordered functions in the binary" "$found" "$(wc -l <<<"$listed")"
 run_wrk "GET /v3/auth/tokens (validate)" -H "X-Auth-Token: $TOKEN" -H "X-Subject-Token: $TOKEN" "$URL/v3/auth/tokens"
 run_wrk "GET /v3/auth/tokens?nocatalog" -H "X-Auth-Token: $TOKEN" -H "X-Subject-Token: $TOKEN" "$URL/v3/auth/tokens?nocatalog"
 run_wrk "GET /v3/projects" -H "X-Auth-Token: $TOKEN" "$URL/v3/projects"

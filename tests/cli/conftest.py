@@ -208,7 +208,9 @@ class Server:
         except OSError:
             return "(no server log)"
 
-    def start(self) -> None:
+    def start(self, wait: bool = True) -> None:
+        """Starts the all-in-one process and, unless `wait` is false, waits
+        until identity answers (polling every 0.2 s)."""
         binary = ferrostack_bin()
         if not binary.exists():
             pytest.fail(
@@ -234,7 +236,8 @@ class Server:
             start_new_session=True,
         )
         log.close()
-        self.wait_ready()
+        if wait:
+            self.wait_ready()
 
     def wait_ready(self) -> None:
         deadline = time.monotonic() + READY_TIMEOUT
@@ -456,6 +459,18 @@ def own_cloud(workdir: Path, extra_config: str = "", extra_default: str = ""):
         yield Cli(server=srv, clouds_yaml=own)
     finally:
         srv.stop()
+
+
+def nova(server: Server, *args: str) -> str:
+    """The stock `nova` CLI (python-novaclient), authenticated as admin."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("OS_")}
+    env.update(OS_AUTH_URL=server.auth_url, OS_USERNAME="admin", OS_PASSWORD=server.password,
+               OS_PROJECT_NAME="admin", OS_USER_DOMAIN_NAME="Default",
+               OS_PROJECT_DOMAIN_NAME="Default", OS_IDENTITY_API_VERSION="3")
+    exe = Path(openstack_exe()).parent / "nova"
+    r = subprocess.run([str(exe), *args], env=env, capture_output=True, text=True, timeout=CLI_TIMEOUT)
+    assert r.returncode == 0, f"nova {' '.join(args)} failed:\n{r.stdout}\n{r.stderr}"
+    return r.stdout
 
 
 def upload_image(cli: Cli, workdir: Path, *options: str) -> str:

@@ -11,14 +11,11 @@ Run:  $VENV/bin/python -m pytest tests/cli/test_compute_cli.py -q
 from __future__ import annotations
 
 import json
-import os
-import subprocess
 import time
-from pathlib import Path
 
 import pytest
 
-from conftest import Cli, http, openstack_exe, unique, upload_image, wait_status
+from conftest import Cli, http, nova, unique, upload_image, wait_status
 
 WAIT = 30.0
 
@@ -184,18 +181,6 @@ def test_delete_frees_the_port(cli: Cli, image: str):
 # --------------------------------------------------------------------------
 # novaclient
 # --------------------------------------------------------------------------
-def nova(server, *args: str) -> str:
-    """The stock `nova` CLI (python-novaclient), authenticated as admin."""
-    env = {k: v for k, v in os.environ.items() if not k.startswith("OS_")}
-    env.update(OS_AUTH_URL=server.auth_url, OS_USERNAME="admin", OS_PASSWORD=server.password,
-               OS_PROJECT_NAME="admin", OS_USER_DOMAIN_NAME="Default",
-               OS_PROJECT_DOMAIN_NAME="Default", OS_IDENTITY_API_VERSION="3")
-    exe = Path(openstack_exe()).parent / "nova"
-    r = subprocess.run([str(exe), *args], env=env, capture_output=True, text=True, timeout=120)
-    assert r.returncode == 0, f"nova {' '.join(args)} failed:\n{r.stdout}\n{r.stderr}"
-    return r.stdout
-
-
 def test_nova_boot_and_list(server, cli: Cli, image: str):
     net = cli.json("network", "show", "private")["id"]
     name = unique("nova")

@@ -7,25 +7,15 @@ import signal
 import subprocess
 import time
 
-from conftest import Server, ferrostack_bin, http
-
-
-def start_raw(srv: Server) -> subprocess.Popen:
-    log = open(srv.log_path, "ab")
-    proc = subprocess.Popen(
-        [str(ferrostack_bin()), "all-in-one", "--data-dir", str(srv.data_dir),
-         "--config", str(srv.config)],
-        stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
-        env={"PATH": "/usr/bin:/bin", "OS_BOOTSTRAP_PASSWORD": srv.password},
-    )
-    log.close()
-    return proc
+from conftest import Server, http
 
 
 def test_sigterm_as_the_first_api_answers_stops_all_of_them(tmp_path):
     for attempt in range(3):
         srv = Server(tmp_path / f"cloud{attempt}")
-        proc = start_raw(srv)
+        # Not waiting in start(): its 0.2 s polling would signal too late.
+        srv.start(wait=False)
+        proc = srv.proc
         try:
             deadline = time.monotonic() + 60
             while time.monotonic() < deadline and proc.poll() is None:

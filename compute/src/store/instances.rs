@@ -184,12 +184,15 @@ pub fn list(c: &mut Conn, q: &ListQuery) -> R<Vec<InstanceRow>> {
 }
 
 /// Instances that existed at some time in `[start, end]` (deleted ones
-/// included), oldest first: what usage reports count.
+/// included), in nova's order for usage reports (project, then id): at most
+/// `limit` of them, after the `(project_id, id)` key `after` if given.
 pub fn existing_between(
     c: &mut Conn,
     project_id: Option<&str>,
     start: i64,
     end: i64,
+    after: Option<(String, String)>,
+    limit: i64,
 ) -> R<Vec<InstanceRow>> {
     let mut q = instances::table
         .select(InstanceRow::as_select())
@@ -203,5 +206,14 @@ pub fn existing_between(
     if let Some(p) = project_id {
         q = q.filter(instances::project_id.eq(p.to_owned()));
     }
-    Ok(q.order((instances::created_at, instances::id)).load(c)?)
+    if let Some((project, id)) = after {
+        q = q.filter(
+            instances::project_id
+                .gt(project.clone())
+                .or(instances::project_id.eq(project).and(instances::id.gt(id))),
+        );
+    }
+    Ok(q.order((instances::project_id, instances::id))
+        .limit(limit)
+        .load(c)?)
 }
