@@ -8,10 +8,14 @@
 # every process. Laid out together, the code a process runs is what it maps.
 #
 # The list names symbols as this toolchain and these dependency versions
-# mangle them (crate hashes included): run this again after a Rust or
-# dependency upgrade, or when idle RSS in bench/identity.sh climbs. Names
-# the linker does not find are skipped, so a stale list costs memory, never
-# a build. Needs valgrind (callgrind), which counts what runs, exactly.
+# mangle them (crate hashes included), and as fat LTO left them: about 3%
+# carry a `.N` suffix that LTO numbers afresh when the code changes, and a
+# changed generic instantiation gets a new hash. Names the linker does not
+# find are skipped, so a stale list costs memory (a few MB after a change
+# to start-up code), never a build. Run this again after a Rust or
+# dependency upgrade, or when bench/identity.sh shows listed functions
+# missing from the binary. Needs valgrind (callgrind), which counts what
+# runs, exactly.
 #
 #   scripts/symbol-order.sh
 set -euo pipefail
@@ -59,7 +63,7 @@ wait $PID 2>/dev/null || true
 # (callgrind names the object, then the functions in it).
 functions() {
     awk -v bin="$BIN" '/^ob=/ {ob = substr($0, 4)} /^fn=/ && ob == bin {print substr($0, 4)}' "$1" |
-        grep -v -e '^0x' -e '^(below main)' | LC_ALL=C sort -u
+        grep -v -e '^0x' -e '^(below main)' | sed "s/'[0-9]*$//" | LC_ALL=C sort -u
 }
 mkdir -p "$(dirname "$OUT")"
 # The dump is part 1 ($PROFILE.1); the rest, to the exit, is $PROFILE.
